@@ -1,0 +1,1 @@
+// Intentionally empty: placeholder translation unit for a library with no sources yet.

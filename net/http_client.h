@@ -1,0 +1,93 @@
+#pragma once
+// A streaming HTTP/1.1 client over a plain POSIX socket, one request per connection, with a
+// deadline on every phase and a stop flag. The router's upstream calls and the harness's client
+// use it because they must tell apart what a conformance suite cares about and cpp-httplib 0.11.4
+// folds together: a connection refused, a reset (ECONNRESET), a clean EOF without the chunked
+// terminator, a complete body, and a per-phase timeout (to headers, to first byte, idle).
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "net/http1.h"
+#include "net/socket.h"
+
+namespace midstream::net {
+
+struct Url {
+  std::string host;
+  uint16_t port = 0;
+  std::string path;  // base path, "" or "/v1"
+};
+// Parses "http://127.0.0.1:8080/v1". Returns false for anything else (https is not supported).
+bool parse_url(std::string_view text, Url* url);
+
+struct ClientRequest {
+  std::string method = "POST";
+  std::string host = "127.0.0.1";
+  uint16_t port = 0;
+  std::string target;  // "/v1/chat/completions"
+  HeaderList headers;  // Host, Content-Length and Connection: close are added
+  std::string body;
+};
+
+// How a response (or the attempt at one) ended, as seen on the socket.
+enum class StreamEnd {
+  Open,           // not ended yet
+  Complete,       // full body: chunked terminator seen, or Content-Length reached
+  EofEarly,       // clean FIN before the body was complete (missing chunked terminator)
+  Reset,          // ECONNRESET / EPIPE
+  Timeout,        // the phase deadline passed
+  Stopped,        // the stop flag was raised
+  Refused,        // ECONNREFUSED
+  ConnectFailed,  // any other connect failure
+  BadResponse,    // unparseable status line, headers or chunk framing
+};
+std::string_view to_string(StreamEnd end);
+
+class HttpStream {
+ public:
+  explicit HttpStream(const std::atomic<bool>* stop = nullptr) : stop_(stop) {}
+  HttpStream(HttpStream&&) = default;
+  HttpStream& operator=(HttpStream&&) = default;
+
+  // Connects and sends the request. False with end() set on failure.
+  bool start(const ClientRequest& request, TimePoint deadline);
+  // Reads until the response head is complete. False with end() set on failure.
+  bool read_head(TimePoint deadline);
+  const ResponseHead& head() const { return head_; }
+
+  // Reads whatever body bytes arrive next (de-chunked), appending them to *out, waiting no later
+  // than the deadline. Returns true when bytes were appended; false when the body ended or failed
+  // (see end()). A complete body returns false with end() == Complete.
+  bool read_some(std::string* out, TimePoint deadline);
+  // Reads the whole body until it ends or the deadline passes.
+  bool read_all(std::string* out, TimePoint deadline);
+
+  StreamEnd end() const { return end_; }
+  // errno text or parser detail for the failure, empty otherwise.
+  const std::string& detail() const { return detail_; }
+  // Closes the connection (FIN), e.g. when the caller gives up on the stream.
+  void close();
+  // Closes with a RST.
+  void abort();
+  bool is_open() const { return fd_.valid(); }
+  int fd() const { return fd_.get(); }
+
+ private:
+  bool fill(TimePoint deadline);  // reads more raw bytes into buffer_
+  void fail(StreamEnd end, std::string detail);
+
+  const std::atomic<bool>* stop_ = nullptr;
+  Fd fd_;
+  std::string buffer_;  // raw bytes not yet consumed
+  ResponseHead head_;
+  bool chunked_ = false;
+  bool has_length_ = false;
+  size_t remaining_length_ = 0;
+  ChunkedDecoder chunked_decoder_;
+  StreamEnd end_ = StreamEnd::Open;
+  std::string detail_;
+};
+
+}  // namespace midstream::net
