@@ -17,6 +17,9 @@ class Reporter {
   virtual void report(const RunResults& results, std::ostream& out) const = 0;
 };
 
+// The value of results.json's "schema" key; bumped on any incompatible change.
+inline constexpr char kReportSchema[] = "midstream.report.v1";
+
 // results.json, schema "midstream.report.v1".
 class JsonReporter : public Reporter {
  public:

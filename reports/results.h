@@ -15,6 +15,7 @@ std::optional<Verdict> verdict_from_string(const std::string& text);
 
 enum class Severity { Must, Should };
 const char* to_string(Severity severity);  // "MUST", "SHOULD"
+std::optional<Severity> severity_from_string(const std::string& text);
 
 struct CheckResult {
   std::string id;          // e.g. "text.exact"
@@ -23,6 +24,8 @@ struct CheckResult {
   std::string expected;    // human-readable
   std::string actual;
   std::string note;        // optional one line on why it matters or what was looked at
+
+  bool operator==(const CheckResult&) const = default;
 };
 
 struct AttemptRecord {
@@ -38,6 +41,8 @@ struct AttemptRecord {
   double ended_ms = 0;
   std::string request_body;   // as the fake received it (secrets redacted)
   std::string response_bytes; // what the fake wrote (for wire views), may be truncated
+
+  bool operator==(const AttemptRecord&) const = default;
 };
 
 struct ClientRecord {
@@ -49,6 +54,8 @@ struct ClientRecord {
   std::string end;          // how the response ended on the socket ("complete", "eof_early", ...)
   std::string body;         // the raw (de-chunked) response body, possibly truncated
   std::vector<double> event_ms;  // arrival time of each event, relative to the scenario start
+
+  bool operator==(const ClientRecord&) const = default;
 };
 
 struct ScenarioResult {
@@ -68,12 +75,16 @@ struct ScenarioResult {
   std::vector<CheckResult> checks;
   std::vector<AttemptRecord> attempts;
   ClientRecord client;
+
+  bool operator==(const ScenarioResult&) const = default;
 };
 
 struct TargetInfo {
   std::string name;         // "embedded", "process", "portkey", "url"
   std::string description;  // e.g. "reference router (in-process)"
   std::vector<std::string> defects;  // defect switches turned on, if any
+
+  bool operator==(const TargetInfo&) const = default;
 };
 
 struct RunResults {
@@ -86,6 +97,8 @@ struct RunResults {
 
   std::map<std::string, int> summary() const;  // verdict name -> count (all verdicts present)
   bool ok() const;  // nothing FAIL or ERROR
+
+  bool operator==(const RunResults&) const = default;  // field by field, for round trips and diffs
 };
 
 }  // namespace midstream::reports
