@@ -39,12 +39,16 @@ class ClientStream {
   int attempt_index() const { return attempts_; }
 
  private:
+  // Sends whitespace the seam held back when the continuation turned out not to repeat it.
+  void release_held_text(std::string& out);
+
   std::unique_ptr<wire::StreamEncoder> encoder_;
   std::string id_, model_;
   Defects defects_;
   bool committed_ = false;
   bool tool_seen_ = false;
   int attempts_ = 0;
+  int first_preamble_attempt_ = 0;  // the attempt whose preamble came first (0: none yet)
   SeamJoiner seam_;
   std::string text_;
 };

@@ -23,6 +23,8 @@ struct ContinuationPlan {
 //   recorded in strip_prefix);
 // anthropic without prefill, openai-chat: original + assistant P + user I;
 // openai-responses: original + developer I + assistant P.
+// Anthropic rejects whitespace-only text, so a whitespace-only P there replays the original
+// with strip_prefix = P; an empty P is always a plain replay.
 ContinuationPlan build_continuation(const wire::CanonicalRequest& original,
                                     const std::string& partial, wire::Dialect upstream,
                                     bool supports_prefill);
@@ -33,6 +35,9 @@ class SeamJoiner {
   explicit SeamJoiner(std::string strip = {}) : strip_(std::move(strip)) {}
   // Returns the part of `delta` the client should see.
   std::string join(std::string_view delta);
+  // At the end of the continuation: text held back because it matched only part of the
+  // prefix (the continuation did not start with the whole prefix, so nothing is removed).
+  std::string flush();
 
  private:
   std::string strip_;

@@ -43,6 +43,12 @@ class FallbackPlanner {
  private:
   const Deployment* next_in_chain(const std::vector<std::string>* extra_chain, int64_t now_ms);
   int64_t backoff_ms(int retry_number, int64_t retry_after_ms);
+  bool cooling(const Deployment* deployment, int64_t now_ms) const;
+  // disable_fallbacks, unless the ignore-disable-fallbacks defect overrides it (mid-stream only,
+  // as in LiteLLM #19077).
+  bool fallbacks_allowed(const AttemptFailure& failure) const;
+  // The context-window or content-policy chain configured for this request, or null.
+  const std::vector<std::string>* special_chain(FailureClass failure_class) const;
 
   const RouterConfig& config_;
   std::string group_;
@@ -52,6 +58,8 @@ class FallbackPlanner {
   std::mt19937_64 rng_;
   std::vector<const Deployment*> chain_;  // primary group's deployments, then fallbacks'
   size_t position_ = 0;                   // index of current_ in chain_
+  size_t primary_count_ = 0;              // chain_[0, primary_count_) is the requested group
+  size_t reachable_ = 0;                  // chain_[0, reachable_) may be tried (fallbacks or not)
   const Deployment* current_ = nullptr;
   int retries_of_current_ = 0;
   int attempts_ = 0;

@@ -1,0 +1,172 @@
+#include "router/server.h"
+
+#include <httplib.h>
+
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+
+#include "net/socket.h"
+#include "router/session.h"
+#include "wire/codec.h"
+#include "wire/sse.h"
+
+namespace midstream::router {
+namespace {
+
+void send_error(httplib::Response& res, int status, const std::string& message,
+                const std::string& type, const std::string& code = "") {
+  res.status = status;
+  res.set_content(openai_error_body(message, type, code), "application/json");
+}
+
+// Folds the front's stream bytes back into one non-streamed body.
+std::string fold_to_completion(wire::Dialect front, const std::string& stream_bytes) {
+  auto decoder = wire::make_decoder(front);
+  wire::SseFramer framer;
+  std::vector<wire::StreamEvent> events;
+  auto sink = [&](const wire::SseEvent& event) { decoder->decode(event, events); };
+  framer.feed(stream_bytes, sink);
+  framer.finish(sink);
+  wire::Completion completion;
+  for (const auto& event : events) wire::accumulate(completion, event);
+  return wire::encode_completion(front, completion);
+}
+
+}  // namespace
+
+RouterServer::RouterServer(RouterConfig config, ServerOptions options)
+    : config_(std::move(config)),
+      options_(std::move(options)),
+      cooldowns_(config_.settings.cooldown_ms, config_.settings.allowed_fails) {}
+
+RouterServer::~RouterServer() { stop(); }
+
+void RouterServer::install_routes() {
+  auto& server = *server_;
+  server.Get("/health", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(R"({"status":"ok"})", "application/json");
+  });
+  server.Get("/v1/models", [this](const httplib::Request&, httplib::Response& res) {
+    nlohmann::json data = nlohmann::json::array();
+    std::set<std::string> seen;
+    for (const auto& d : config_.model_list)
+      if (seen.insert(d.model_name).second)
+        data.push_back({{"id", d.model_name}, {"object", "model"}, {"owned_by", "midstream"}});
+    res.set_content(nlohmann::json{{"object", "list"}, {"data", data}}.dump(), "application/json");
+  });
+
+  auto handle = [this](wire::Dialect front, const httplib::Request& req, httplib::Response& res) {
+    auto body = nlohmann::json::parse(req.body, nullptr, false);
+    if (body.is_discarded())
+      return send_error(res, 400, "We could not parse the JSON body of your request.",
+                        "invalid_request_error", "invalid_json");
+    wire::RequestError error;
+    auto request = wire::decode_request(front, body, &error);
+    if (!request)
+      return send_error(res, 400,
+                        "Invalid request" + (error.pointer.empty() ? "" : " at " + error.pointer) +
+                            ": " + error.message,
+                        "invalid_request_error", "invalid_request");
+    if (!config_.has_group(request->model))
+      return send_error(res, 404, "The model '" + request->model + "' does not exist on this router.",
+                        "invalid_request_error", "model_not_found");
+
+    const uint64_t seed = config_.settings.seed + request_counter_.fetch_add(1);
+    auto session = std::make_shared<Session>(config_, cooldowns_, front, std::move(*request),
+                                             &stop_, seed);
+    const bool stream = body.value("stream", false);
+    auto outcome = session->run_to_commit();
+    if (options_.log_requests)
+      std::cerr << "router: " << req.path << " model=" << body.value("model", "") << " outcome="
+                << (outcome == Session::Outcome::Failed ? "failed" : "ok") << "\n";
+    if (outcome == Session::Outcome::Failed) {
+      res.status = session->error_status();
+      res.set_content(session->error_body(), "application/json");
+      return;
+    }
+    if (!stream) {
+      std::string all = session->take_pending();
+      session->run_after_commit([&all](const std::string& bytes) {
+        all += bytes;
+        return true;
+      });
+      if (!session->ended_cleanly()) {
+        return send_error(res, 502, "Every deployment failed before the answer was complete.",
+                          "server_error", "upstream_failed_mid_stream");
+      }
+      res.set_content(fold_to_completion(front, all), "application/json");
+      return;
+    }
+    res.status = 200;
+    res.set_header("Cache-Control", "no-cache");
+    res.set_chunked_content_provider(
+        "text/event-stream", [session](size_t, httplib::DataSink& sink) {
+          session->run_after_commit([&sink](const std::string& bytes) {
+            return sink.write(bytes.data(), bytes.size());
+          });
+          if (!session->client_gone()) sink.done();
+          return !session->client_gone();
+        });
+  };
+  server.Post("/v1/chat/completions", [handle](const httplib::Request& req, httplib::Response& res) {
+    handle(wire::Dialect::OpenAIChat, req, res);
+  });
+  server.Post("/v1/responses", [handle](const httplib::Request& req, httplib::Response& res) {
+    handle(wire::Dialect::OpenAIResponses, req, res);
+  });
+  server.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+    std::string what = "internal error";
+    try {
+      if (ep) std::rethrow_exception(ep);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+    }
+    send_error(res, 500, "The router failed: " + what, "server_error");
+  });
+  server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+    if (!res.body.empty()) return;
+    const std::string message = res.status == 404   ? "Unknown path."
+                                : res.status == 413 ? "The request body is too large."
+                                                    : "The request could not be served.";
+    send_error(res, res.status, message, "invalid_request_error");
+  });
+}
+
+uint16_t RouterServer::start() {
+  if (!options_.allow_non_loopback && !net::is_loopback_host(options_.host))
+    throw std::runtime_error("refusing to bind the router to " + options_.host +
+                             ": only loopback addresses are allowed unless asked for explicitly");
+  stop_ = false;
+  server_ = std::make_unique<httplib::Server>();
+  const size_t threads = options_.threads;
+  server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  server_->set_payload_max_length(options_.max_body_bytes);
+  server_->set_read_timeout(30, 0);
+  server_->set_write_timeout(30, 0);
+  server_->set_tcp_nodelay(true);
+  install_routes();
+  int port = options_.port == 0 ? server_->bind_to_any_port(options_.host)
+                                : (server_->bind_to_port(options_.host, options_.port) ? options_.port : -1);
+  if (port <= 0)
+    throw std::runtime_error("router: cannot listen on " + options_.host + ":" +
+                             std::to_string(options_.port));
+  port_ = static_cast<uint16_t>(port);
+  thread_ = std::thread([this] { server_->listen_after_bind(); });
+  return port_;
+}
+
+void RouterServer::serve_forever() {
+  if (!server_) start();
+  if (thread_.joinable()) thread_.join();
+}
+
+void RouterServer::stop() {
+  stop_ = true;
+  if (server_) server_->stop();
+  if (thread_.joinable()) thread_.join();
+  server_.reset();
+}
+
+}  // namespace midstream::router

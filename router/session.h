@@ -1,0 +1,93 @@
+#pragma once
+// One client request, from the first attempt to the last byte: drives upstream attempts, asks
+// the planner what to do after each failure, holds the client's status line until the first
+// content (the commit point), continues mid-stream with a continuation request, and ends the
+// client's stream with either one clean terminator or the front's in-band error.
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "router/client_stream.h"
+#include "router/config.h"
+#include "router/cooldown.h"
+#include "router/planner.h"
+#include "router/upstream_attempt.h"
+#include "router/usage.h"
+
+namespace midstream::router {
+
+// Writes bytes to the client; false when the client is gone.
+using Emit = std::function<bool(const std::string& bytes)>;
+
+class Session {
+ public:
+  Session(const RouterConfig& config, CooldownTracker& cooldowns, wire::Dialect front,
+          wire::CanonicalRequest request, const std::atomic<bool>* stop, uint64_t seed);
+
+  enum class Outcome {
+    Committed,  // first content in hand; take_pending() holds the client's first bytes
+    Finished,   // the stream is over (clean end or in-band error already written)
+    Failed,     // every attempt failed before the commit point: error_status()/error_body()
+  };
+  // Runs attempts until the commit point (or the end, when it comes first).
+  Outcome run_to_commit();
+  // Continues after the commit, writing through emit, until the stream is over.
+  void run_after_commit(const Emit& emit);
+
+  std::string take_pending();
+  int error_status() const { return error_status_; }
+  const std::string& error_body() const { return error_body_; }
+  bool client_gone() const { return client_gone_; }
+  // True when the stream ended with its terminator rather than an error.
+  bool ended_cleanly() const { return clean_end_; }
+  const ClientStream& client_stream() const { return *client_; }
+
+ private:
+  // Runs the attempt loop; returns at the commit point when stop_at_commit, else at the end.
+  Outcome drive(bool stop_at_commit);
+  // Streams the current attempt until it ends, fails, or (stop_at_commit) commits.
+  enum class AttemptResult { Committed, Completed, Failed, ClientGone };
+  AttemptResult pump(bool stop_at_commit, AttemptFailure* failure);
+  bool start_attempt(const Deployment& deployment, AttemptFailure* failure);
+  bool write(const std::string& bytes);
+  void finish_clean();
+  void finish_with_error(const AttemptFailure& failure);
+  void fail_before_commit(const AttemptFailure& failure);
+  // Decides what follows a failed attempt; false when the request is over.
+  bool handle_failure(const AttemptFailure& failure);
+  int64_t now_ms() const;
+  net::TimePoint request_deadline() const { return deadline_; }
+
+  const RouterConfig& config_;
+  const RouterSettings& settings_;
+  Defects defects_;
+  wire::Dialect front_;
+  wire::CanonicalRequest request_;
+  const std::atomic<bool>* stop_;
+  FallbackPlanner planner_;
+  UsageAccountant usage_;
+  std::unique_ptr<ClientStream> client_;
+  std::unique_ptr<UpstreamAttempt> attempt_;
+  int attempt_number_ = 0;
+  bool attempt_has_content_ = false;
+  net::TimePoint attempt_started_;
+  net::TimePoint started_;
+  net::TimePoint deadline_;
+  std::string finish_reason_ = "stop";
+  std::string pending_;      // client bytes held until the commit point is handed over
+  const Emit* emit_ = nullptr;
+  bool client_gone_ = false;
+  bool finished_ = false;
+  bool clean_end_ = false;
+  std::optional<Decision> next_;  // what to do before the next attempt
+  int error_status_ = 502;
+  std::string error_body_;
+};
+
+// {"error":{"message","type","param":null,"code"}}
+std::string openai_error_body(const std::string& message, const std::string& type,
+                              const std::string& code);
+
+}  // namespace midstream::router

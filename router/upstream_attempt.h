@@ -1,0 +1,57 @@
+#pragma once
+// One attempt at one deployment: the HTTP exchange with the upstream, decoded into canonical
+// events, every wait bounded by the deadline the caller passes. I/O only: what a failure means
+// is decided by failure.h and the planner.
+#include <atomic>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "net/http_client.h"
+#include "router/config.h"
+#include "router/failure.h"
+#include "wire/codec.h"
+#include "wire/request.h"
+
+namespace midstream::router {
+
+class UpstreamAttempt {
+ public:
+  UpstreamAttempt(const Deployment& deployment, const wire::CanonicalRequest& request,
+                  const std::atomic<bool>* stop);
+
+  // Connects, sends the request and reads the response head. A non-2xx status or a transport
+  // failure comes back as the failure.
+  std::optional<AttemptFailure> open(net::TimePoint deadline);
+
+  enum class Step { Event, Failed, Ended };
+  // The next canonical event. `timeout_kind` says which timeout a missed deadline is.
+  Step next(net::TimePoint deadline, FailureKind timeout_kind, wire::StreamEvent* event,
+            AttemptFailure* failure);
+
+  // Gives up on the upstream: closes the connection so the provider sees it.
+  void close();
+  const Deployment& deployment() const { return deployment_; }
+  bool saw_finish() const { return saw_finish_; }
+
+ private:
+  AttemptFailure transport_failure(net::StreamEnd end, FailureKind timeout_kind) const;
+
+  const Deployment& deployment_;
+  net::ClientRequest request_;
+  net::HttpStream stream_;
+  wire::SseFramer framer_;
+  std::unique_ptr<wire::StreamDecoder> decoder_;
+  std::deque<wire::StreamEvent> pending_;
+  std::vector<wire::StreamEvent> scratch_;
+  std::string chunk_;
+  bool saw_end_ = false;
+  bool saw_finish_ = false;
+};
+
+// Reads an error body in any provider's shape ({"error":{type,code,message}} or Anthropic's
+// {"type":"error","error":{type,message}}) into the failure's error fields.
+void read_error_body(const std::string& body, AttemptFailure* failure);
+
+}  // namespace midstream::router
