@@ -41,6 +41,13 @@ Fd listen_tcp(const std::string& host, uint16_t port, int backlog = 512,
               bool allow_non_loopback = false);
 uint16_t local_port(int fd);
 
+// Starts a non-blocking TCP connect to a numeric host ("localhost" means 127.0.0.1). On an
+// immediate failure returns an invalid Fd with *error set to the errno (EINVAL for a host that
+// is not a numeric address, EACCES for a non-loopback host unless allowed); otherwise the caller
+// waits writable and reads SO_ERROR.
+Fd start_connect(const std::string& host, uint16_t port, int* error,
+                 bool allow_non_loopback = false);
+
 enum class IoStatus { Ok, Timeout, Stopped, Eof, Reset, Error };
 std::string_view to_string(IoStatus status);
 

@@ -1,0 +1,379 @@
+#include "fakes/exchange.h"
+
+#include <algorithm>
+
+#include "fakes/error_body.h"
+#include "fakes/fake_model.h"
+#include "wire/codec.h"
+#include "wire/request.h"
+#include "wire/sse.h"
+
+namespace midstream::fakes {
+namespace {
+
+constexpr size_t kResponseCapture = 64 * 1024;
+constexpr auto kWriteTimeout = std::chrono::seconds(30);
+
+struct Frame {
+  wire::EventKind kind;
+  std::string bytes;  // whole SSE frames for one canonical event (may be empty)
+};
+
+// Writes to the socket and keeps the journal's view of what the client could have read.
+class Wire {
+ public:
+  explicit Wire(Exchange& ex)
+      : ex_(ex), decoder_(wire::make_decoder(ex.config.dialect)) {}
+
+  // Returns false when the peer is gone or the fake is stopping (the journal is closed then).
+  bool write_raw(std::string_view bytes) {
+    auto status = net::write_all(ex_.fd.get(), bytes, net::Clock::now() + kWriteTimeout, &ex_.stop);
+    if (status == net::IoStatus::Ok) return true;
+    finish(status == net::IoStatus::Stopped ? "stopped" : "peer_closed");
+    return false;
+  }
+
+  // One piece of SSE bytes as one HTTP chunk.
+  bool write_chunk(std::string_view sse) {
+    if (sse.empty()) return true;
+    if (!write_raw(net::encode_chunk(sse))) return false;
+    observe(sse);
+    return true;
+  }
+
+  // Waits ms, watching for shutdown and for the peer going away. False when the exchange ended.
+  bool pause(int64_t ms) {
+    if (ms <= 0) return true;
+    const auto until = net::Clock::now() + std::chrono::milliseconds(ms);
+    while (net::Clock::now() < until) {
+      auto slice = std::min(until, net::Clock::now() + std::chrono::milliseconds(5));
+      if (!net::sleep_until(slice, &ex_.stop)) {
+        finish("stopped");
+        return false;
+      }
+      if (net::peer_closed(ex_.fd.get())) {
+        finish("peer_closed");
+        return false;
+      }
+    }
+    return true;
+  }
+
+  void fired() {
+    const double at = ex_.journal.now_ms();
+    ex_.journal.update(ex_.entry, [&](JournalEntry& e) {
+      e.fault_fired = true;
+      e.fault_ms = at;
+    });
+  }
+
+  void finish(const std::string& how) {
+    if (ended_) return;
+    ended_ = true;
+    ex_.journal.close(ex_.entry, how);
+  }
+  bool ended() const { return ended_; }
+
+ private:
+  void observe(std::string_view sse) {
+    std::vector<wire::StreamEvent> events;
+    framer_.feed(sse, [&](const wire::SseEvent& event) { decoder_->decode(event, events); });
+    std::string capture(sse.substr(0, kResponseCapture));
+    ex_.journal.update(ex_.entry, [&](JournalEntry& e) {
+      for (const auto& event : events) {
+        if (event.kind == wire::EventKind::TextDelta) e.text_sent += event.text;
+        if (event.kind == wire::EventKind::Usage) e.usage_sent = event.usage;
+      }
+      if (e.response_bytes.size() < kResponseCapture) e.response_bytes += capture;
+    });
+  }
+
+  Exchange& ex_;
+  std::unique_ptr<wire::StreamDecoder> decoder_;
+  wire::SseFramer framer_;
+  bool ended_ = false;
+};
+
+std::string status_response(int status, const std::string& body, const std::string& retry_after,
+                            bool keep_alive) {
+  std::string out = "HTTP/1.1 " + std::to_string(status) + " " +
+                    std::string(net::reason_phrase(status)) + "\r\n";
+  out += "Content-Type: application/json\r\n";
+  if (!retry_after.empty()) out += "Retry-After: " + retry_after + "\r\n";
+  out += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+  out += keep_alive ? "Connection: keep-alive\r\n" : "Connection: close\r\n";
+  out += "\r\n" + body;
+  return out;
+}
+
+// An error answer that is not a fault (bad request, wrong path, rejected prefill).
+bool send_plain_error(Exchange& ex, Wire& out, int status, const std::string& message,
+                      const std::string& how, bool keep_alive) {
+  const std::string body = provider_error_body(ex.config.dialect, status, "", "", message);
+  ex.journal.update(ex.entry, [&](JournalEntry& e) {
+    e.status = status;
+    e.response_bytes = body;
+  });
+  if (!out.write_raw(status_response(status, body, "", keep_alive))) return false;
+  out.finish(how);
+  return keep_alive;
+}
+
+// Acts on a fault that ends or pauses the exchange. Returns true to carry on with the answer.
+bool fire_terminal(Wire& out, net::Fd& fd, const FaultSpec& fault) {
+  out.fired();
+  switch (fault.action) {
+    case FaultAction::Reset:
+      out.finish("reset");
+      net::close_with_reset(fd);
+      return false;
+    case FaultAction::Close:
+      out.finish("closed");
+      net::close_with_fin(fd);
+      return false;
+    case FaultAction::Stall:
+      return out.pause(fault.ms);
+    default:
+      return true;
+  }
+}
+
+std::string id_prefix(wire::Dialect dialect) {
+  switch (dialect) {
+    case wire::Dialect::OpenAIResponses: return "resp_fake";
+    case wire::Dialect::Anthropic: return "msg_fake";
+    default: return "chatcmpl-fake";
+  }
+}
+
+// Where a fault fires: the index of the frame it comes before. -1 when the stream never gets there.
+int fire_index(const FaultSpec& fault, const std::vector<Frame>& frames, int deltas) {
+  switch (fault.position) {
+    case FaultPosition::AfterHeaders: return 0;
+    case FaultPosition::AfterPreamble: return 1;
+    case FaultPosition::AfterDeltas: return fault.deltas <= deltas ? 1 + fault.deltas : -1;
+    case FaultPosition::MidEvent: return fault.deltas < deltas ? 1 + fault.deltas : -1;
+    case FaultPosition::BeforeTerminal: return 1 + deltas;
+    case FaultPosition::AfterUsage:
+      for (size_t i = 0; i < frames.size(); ++i)
+        if (frames[i].kind == wire::EventKind::Usage)
+          return frames[i].bytes.empty() ? -1 : static_cast<int>(i) + 1;
+      return -1;
+    default: return -1;
+  }
+}
+
+bool answer_stream(Exchange& ex, Wire& out, const wire::CanonicalRequest& request,
+                   const ModelReply& reply, const std::optional<FaultSpec>& fault) {
+  const auto& config = ex.config;
+  wire::EncoderOptions options;
+  options.id = id_prefix(config.dialect) + "-" + config.name + "-" + std::to_string(ex.entry);
+  options.model = config.model;
+  options.created = 1'700'000'000;
+  options.include_usage = request.include_usage || config.dialect != wire::Dialect::OpenAIChat;
+  auto encoder = wire::make_encoder(config.dialect, options);
+
+  std::vector<Frame> frames;
+  auto add = [&](const wire::StreamEvent& event) {
+    Frame frame{event.kind, {}};
+    encoder->encode(event, frame.bytes);
+    frames.push_back(std::move(frame));
+  };
+  auto preamble = wire::StreamEvent::preamble(options.id, options.model);
+  preamble.usage = {reply.usage.input_tokens, 1};  // Anthropic's message_start reports output 1
+  add(preamble);
+  const auto deltas = split_deltas(reply.text, config.words_per_delta);
+  for (const auto& delta : deltas) add(wire::StreamEvent::text_delta(delta));
+  add(wire::StreamEvent::finish("stop"));
+  add(wire::StreamEvent::usage_report(reply.usage));
+  add(wire::StreamEvent::end());
+
+  std::string head =
+      "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream; charset=utf-8\r\n"
+      "Cache-Control: no-cache\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
+  ex.journal.update(ex.entry, [](JournalEntry& e) { e.status = 200; });
+  if (!out.write_raw(head)) return false;
+
+  const int at = fault ? fire_index(*fault, frames, static_cast<int>(deltas.size())) : -1;
+  int64_t pace_ms = config.event_delay_ms;
+  int drip = 0;
+  auto write_frame = [&](const std::string& bytes) {
+    if (!out.pause(pace_ms)) return false;
+    if (drip <= 0) return out.write_chunk(bytes);
+    for (size_t i = 0; i < bytes.size(); i += static_cast<size_t>(drip))
+      if (!out.write_chunk(std::string_view(bytes).substr(i, static_cast<size_t>(drip))))
+        return false;
+    return true;
+  };
+
+  for (size_t i = 0; i < frames.size(); ++i) {
+    if (static_cast<int>(i) == at) {
+      const FaultSpec& f = *fault;
+      if (f.position == FaultPosition::MidEvent) {
+        const std::string& bytes = frames[i].bytes;
+        if (!out.write_chunk(std::string_view(bytes).substr(0, bytes.size() / 2))) return false;
+      }
+      switch (f.action) {
+        case FaultAction::Reset:
+        case FaultAction::Close:
+        case FaultAction::Stall:
+          if (!fire_terminal(out, ex.fd, f)) return false;
+          break;
+        case FaultAction::ErrorEvent: {
+          out.fired();
+          std::string bytes;
+          encoder->encode(wire::StreamEvent::error_event(default_stream_error(
+                              config.dialect, f.error_type, f.error_code, f.error_message)),
+                          bytes);
+          if (!out.write_chunk(bytes) || !out.write_raw(net::kLastChunk)) return false;
+          out.finish("error_event");
+          return false;
+        }
+        case FaultAction::Truncate:
+          out.fired();
+          if (!out.write_raw(net::kLastChunk)) return false;
+          out.finish("truncated");
+          return false;
+        case FaultAction::Malformed: {
+          out.fired();
+          std::string bytes;
+          encoder->encode(wire::StreamEvent::malformed("{\"choices\": [{\"delta\": {\"content\": \"",
+                                                       "midstream malformed fault"),
+                          bytes);
+          if (!out.write_chunk(bytes)) return false;
+          break;
+        }
+        case FaultAction::DuplicateEvent:
+          out.fired();
+          if (!write_frame(frames[i].bytes)) return false;
+          break;
+        case FaultAction::Slow:
+          out.fired();
+          pace_ms = f.ms;
+          break;
+        case FaultAction::Drip:
+          out.fired();
+          drip = f.bytes;
+          break;
+        default:
+          break;
+      }
+      if (f.position == FaultPosition::MidEvent) {
+        // A stall inside an event resumes with the rest of that event's bytes.
+        const std::string& bytes = frames[i].bytes;
+        if (!out.write_chunk(std::string_view(bytes).substr(bytes.size() / 2))) return false;
+        continue;
+      }
+    }
+    if (!write_frame(frames[i].bytes)) return false;
+  }
+  if (!out.write_raw(net::kLastChunk)) return false;
+  out.finish("completed");
+  return false;  // streams are answered with Connection: close
+}
+
+bool answer_whole(Exchange& ex, Wire& out, const ModelReply& reply,
+                  const std::optional<FaultSpec>& fault, bool keep_alive) {
+  const auto& config = ex.config;
+  wire::Completion completion;
+  completion.id = id_prefix(config.dialect) + "-" + config.name + "-" + std::to_string(ex.entry);
+  completion.model = config.model;
+  completion.text = reply.text;
+  completion.finish_reason = "stop";
+  completion.usage = reply.usage;
+  const std::string body = wire::encode_completion(config.dialect, completion);
+  std::string head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
+                     std::to_string(body.size()) + "\r\n" +
+                     (keep_alive ? "Connection: keep-alive\r\n" : "Connection: close\r\n") + "\r\n";
+  ex.journal.update(ex.entry, [&](JournalEntry& e) { e.status = 200; });
+  // A non-streamed body has no events: any position after the headers cuts the body in half.
+  size_t cut = body.size();
+  if (fault && fault->position != FaultPosition::OnConnect &&
+      fault->position != FaultPosition::BeforeStatus &&
+      (fault->action == FaultAction::Reset || fault->action == FaultAction::Close ||
+       fault->action == FaultAction::Stall))
+    cut = fault->position == FaultPosition::AfterHeaders ? 0 : body.size() / 2;
+  if (!out.write_raw(head + body.substr(0, cut))) return false;
+  if (cut < body.size()) {
+    if (!fire_terminal(out, ex.fd, *fault)) return false;
+    if (!out.write_raw(std::string_view(body).substr(cut))) return false;
+  }
+  ex.journal.update(ex.entry, [&](JournalEntry& e) {
+    e.text_sent = reply.text;
+    e.usage_sent = reply.usage;
+    e.response_bytes = body.substr(0, kResponseCapture);
+  });
+  out.finish("completed");
+  return keep_alive;
+}
+
+}  // namespace
+
+void fire_on_connect(Exchange& exchange, const FaultSpec& fault) {
+  Wire out(exchange);
+  if (fire_terminal(out, exchange.fd, fault)) {
+    // A stall at on_connect ends with a FIN once it is over: the connection never answers.
+    out.finish("closed");
+    net::close_with_fin(exchange.fd);
+  }
+}
+
+bool answer_exchange(Exchange& ex, const net::RequestHead& head, const std::string& body,
+                     const ScriptEntry& plan) {
+  Wire out(ex);
+  const auto* connection = net::find_header(head.headers, "connection");
+  const bool keep_alive = !(connection && (*connection == "close" || *connection == "Close"));
+  const auto& fault = plan.fault;
+
+  std::string path = head.target.substr(0, head.target.find('?'));
+  if (head.method != "POST" || path != wire::request_path(ex.config.dialect))
+    return send_plain_error(ex, out, 404,
+                            "midstream fake '" + ex.config.name + "' serves POST " +
+                                std::string(wire::request_path(ex.config.dialect)) + " only",
+                            "bad_request", keep_alive);
+
+  auto json = nlohmann::json::parse(body, nullptr, false);
+  wire::RequestError error;
+  std::optional<wire::CanonicalRequest> request;
+  if (!json.is_discarded()) request = wire::decode_request(ex.config.dialect, json, &error);
+  else error.message = "the body is not valid JSON";
+  if (!request)
+    return send_plain_error(ex, out, 400,
+                            "Invalid request" + (error.pointer.empty() ? "" : " at " + error.pointer) +
+                                ": " + error.message,
+                            "bad_request", keep_alive);
+  ex.journal.update(ex.entry, [&](JournalEntry& e) { e.stream = request->stream; });
+
+  if (fault && fault->position == FaultPosition::BeforeStatus) {
+    if (fault->action == FaultAction::Status) {
+      out.fired();
+      const std::string error_body = provider_error_body(
+          ex.config.dialect, fault->status, fault->error_type, fault->error_code, fault->error_message);
+      ex.journal.update(ex.entry, [&](JournalEntry& e) {
+        e.status = fault->status;
+        e.response_bytes = error_body;
+      });
+      if (!out.write_raw(status_response(fault->status, error_body, fault->retry_after, keep_alive)))
+        return false;
+      out.finish("status");
+      return keep_alive;
+    }
+    if (!fire_terminal(out, ex.fd, *fault)) return false;
+  }
+
+  if (ex.config.dialect == wire::Dialect::Anthropic || ex.config.reject_prefill) {
+    auto verdict = check_prefill(*request, ex.config.reject_prefill);
+    if (verdict.rejected) return send_plain_error(ex, out, 400, verdict.message, "rejected", keep_alive);
+  }
+
+  const ModelReply reply = answer_request(*request, ex.config.answer);
+  ex.journal.update(ex.entry, [&](JournalEntry& e) {
+    e.continuation = reply.continuation;
+    e.partial = reply.partial;
+    e.mismatch = reply.mismatch;
+  });
+  return request->stream ? answer_stream(ex, out, *request, reply, fault)
+                         : answer_whole(ex, out, reply, fault, keep_alive);
+}
+
+}  // namespace midstream::fakes

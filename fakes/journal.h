@@ -1,0 +1,85 @@
+#pragma once
+// A fake provider's journal: every request it saw, how each exchange ended and every fault it
+// fired, with times relative to a shared epoch. Thread-safe; waits take a deadline.
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "fakes/fault.h"
+#include "net/http1.h"
+#include "wire/events.h"
+
+namespace midstream::fakes {
+
+using Clock = std::chrono::steady_clock;
+
+struct JournalEntry {
+  int index = 0;              // 1-based request number at this provider
+  double received_ms = 0;     // when the request (or, for on_connect faults, the connection) came
+  bool has_request = false;   // false when the connection was faulted before a request was read
+  std::string method;
+  std::string path;
+  net::HeaderList headers;    // secrets redacted
+  std::string body;           // as received (secrets in it are not expected: keys go in headers)
+  bool stream = false;
+  std::optional<FaultSpec> fault;  // what the script planned for this request
+  bool fault_fired = false;
+  double fault_ms = 0;
+  bool continuation = false;
+  std::string partial;        // the continuation's P
+  bool mismatch = false;      // P was not a prefix of the canonical answer
+  int status = 0;             // the HTTP status sent, 0 when none
+  std::string text_sent;      // text of the content events actually written
+  std::optional<wire::Usage> usage_sent;  // the last usage actually written
+  std::string response_bytes; // what was written after the head, capped
+  std::string ended;          // "open", "completed", "reset", "closed", "truncated", "status",
+                              // "error_event", "peer_closed", "stopped", "rejected", "bad_request"
+  double ended_ms = 0;
+};
+
+nlohmann::json to_json(const JournalEntry& entry);
+
+// Replaces the values of authorization, x-api-key, api-key and proxy-authorization headers.
+net::HeaderList redact_headers(const net::HeaderList& headers);
+
+class Journal {
+ public:
+  explicit Journal(Clock::time_point epoch = Clock::now()) : epoch_(epoch) {}
+
+  void set_epoch(Clock::time_point epoch);
+  double now_ms() const;
+
+  // Opens an entry and returns its index.
+  int open(JournalEntry entry);
+  // Updates an entry under the lock.
+  template <typename F>
+  void update(int index, F&& change) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      change(entries_.at(static_cast<size_t>(index - 1)));
+    }
+    changed_.notify_all();
+  }
+  void close(int index, const std::string& how);
+
+  std::vector<JournalEntry> entries() const;
+  size_t size() const;
+  void clear();
+  // Waits until at least n entries exist. False at the deadline.
+  bool wait_for_requests(size_t n, Clock::time_point deadline) const;
+  // Waits until every entry has ended. False at the deadline.
+  bool wait_until_idle(Clock::time_point deadline) const;
+
+ private:
+  Clock::time_point epoch_;
+  mutable std::mutex mutex_;
+  mutable std::condition_variable changed_;
+  std::vector<JournalEntry> entries_;
+};
+
+}  // namespace midstream::fakes

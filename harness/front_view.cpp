@@ -1,0 +1,100 @@
+#include "harness/front_view.h"
+
+#include <nlohmann/json.hpp>
+
+#include "wire/codec.h"
+#include "wire/sse.h"
+
+namespace midstream::harness {
+namespace {
+
+void read_error_body(const std::string& body, FrontView& view) {
+  auto json = nlohmann::json::parse(body, nullptr, false);
+  if (json.is_discarded() || !json.is_object() || !json.contains("error") || !json["error"].is_object())
+    return;
+  const auto& error = json["error"];
+  view.error_body_shaped = error.contains("message") && error["message"].is_string() &&
+                           error.contains("type") && error["type"].is_string();
+  wire::ErrorInfo info;
+  if (error.contains("type") && error["type"].is_string()) info.type = error["type"];
+  if (error.contains("message") && error["message"].is_string()) info.message = error["message"];
+  if (error.contains("code") && error["code"].is_string()) info.code = error["code"];
+  view.errors.push_back(info);
+}
+
+// Chat-specific wire facts: one id across chunks, the chunk object type.
+void inspect_chat_chunk(const std::string& data, FrontView& view) {
+  if (data == "[DONE]") return;
+  auto json = nlohmann::json::parse(data, nullptr, false);
+  if (json.is_discarded() || !json.is_object()) return;
+  if (json.contains("error")) return;
+  if (json.contains("id") && json["id"].is_string()) view.chunk_ids.insert(json["id"]);
+  if (json.value("object", "") != "chat.completion.chunk")
+    view.shape_problems.push_back("a chunk whose object is not chat.completion.chunk: " + data.substr(0, 120));
+}
+
+}  // namespace
+
+FrontView read_front(const ClientSpec& spec, const ClientTranscript& t) {
+  FrontView view;
+  const auto front =
+      spec.front == "responses" ? wire::Dialect::OpenAIResponses : wire::Dialect::OpenAIChat;
+  if (t.status != 0 && (t.status < 200 || t.status > 299)) {
+    read_error_body(t.body, view);
+    return view;
+  }
+  const auto* type = net::find_header(t.headers, "content-type");
+  view.streamed = type && type->find("text/event-stream") != std::string::npos;
+  if (!view.streamed) {
+    std::string error;
+    auto completion = wire::decode_completion(front, t.body, &error);
+    if (!completion) {
+      if (!t.body.empty()) view.shape_problems.push_back("the body is not a completion: " + error);
+      return view;
+    }
+    view.text = completion->text;
+    view.usage = completion->usage;
+    if (!completion->finish_reason.empty()) view.finish_reasons.push_back(completion->finish_reason);
+    view.preambles = 1;
+    view.terminator = true;
+    return view;
+  }
+
+  auto decoder = wire::make_decoder(front);
+  wire::SseFramer framer;
+  size_t arrival = 0;
+  size_t fed = 0;
+  auto on_event = [&](const wire::SseEvent& sse) {
+    ++view.sse_events;
+    if (front == wire::Dialect::OpenAIChat) inspect_chat_chunk(sse.data, view);
+    std::vector<wire::StreamEvent> decoded;
+    decoder->decode(sse, decoded);
+    for (auto& event : decoded) {
+      if (view.terminator) ++view.events_after_terminator;
+      switch (event.kind) {
+        case wire::EventKind::Preamble: ++view.preambles; break;
+        case wire::EventKind::TextDelta: view.text += event.text; break;
+        case wire::EventKind::Usage: view.usage = event.usage; break;
+        case wire::EventKind::Finish: view.finish_reasons.push_back(event.finish_reason); break;
+        case wire::EventKind::Error: view.errors.push_back(event.error); break;
+        case wire::EventKind::Malformed: ++view.malformed; break;
+        case wire::EventKind::End: view.terminator = true; break;
+        default: break;
+      }
+      view.events.push_back(std::move(event));
+      view.event_ms.push_back(arrival < t.arrivals.size() ? t.arrivals[arrival].ms : t.ended_ms);
+    }
+  };
+  // Feeds the body read by read, so each event gets the time its last byte arrived.
+  for (; arrival < t.arrivals.size(); ++arrival) {
+    framer.feed(std::string_view(t.body).substr(fed, t.arrivals[arrival].offset - fed), on_event);
+    fed = t.arrivals[arrival].offset;
+  }
+  if (fed < t.body.size()) framer.feed(std::string_view(t.body).substr(fed), on_event);
+  if (framer.buffered() > 0)
+    view.shape_problems.push_back("the stream ended inside an event (" +
+                                  std::to_string(framer.buffered()) + " bytes left unframed)");
+  return view;
+}
+
+}  // namespace midstream::harness

@@ -1,0 +1,34 @@
+#pragma once
+// What the client saw, read back through the front's own decoder: the events, the text, the
+// usage, errors and terminators, and the wire-shape facts the checks look at.
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "harness/client.h"
+#include "wire/events.h"
+
+namespace midstream::harness {
+
+struct FrontView {
+  bool streamed = false;             // an SSE body (vs a JSON body)
+  std::vector<wire::StreamEvent> events;
+  std::vector<double> event_ms;      // arrival time of each SSE event
+  int sse_events = 0;
+  std::string text;
+  std::optional<wire::Usage> usage;  // the last usage reported
+  int preambles = 0;
+  std::vector<std::string> finish_reasons;
+  std::vector<wire::ErrorInfo> errors;     // in-band errors (or the error body of a non-2xx)
+  int malformed = 0;
+  bool terminator = false;           // the front's terminator arrived ([DONE], response.completed)
+  int events_after_terminator = 0;
+  std::set<std::string> chunk_ids;   // chat: every chunk's id
+  std::vector<std::string> shape_problems;  // wire-shape violations found while reading
+  bool error_body_shaped = false;    // non-2xx: the body is {"error":{"message":str,"type":str}}
+};
+
+FrontView read_front(const ClientSpec& spec, const ClientTranscript& transcript);
+
+}  // namespace midstream::harness

@@ -1,0 +1,184 @@
+#include "harness/runner.h"
+
+#include <chrono>
+#include <ctime>
+#include <mutex>
+#include <thread>
+
+#include "fakes/fleet.h"
+#include "harness/checks.h"
+#include "harness/client.h"
+#include "harness/front_view.h"
+#include "net/http_client.h"
+
+namespace midstream::harness {
+namespace {
+
+constexpr auto kJournalSettle = std::chrono::milliseconds(2500);
+constexpr size_t kBodyCapture = 64 * 1024;
+
+bool router_alive(uint16_t port, std::string* detail) {
+  net::ClientRequest request;
+  request.method = "GET";
+  request.port = port;
+  request.target = "/health";
+  net::HttpStream stream;
+  const auto deadline = net::Clock::now() + std::chrono::seconds(3);
+  if (!stream.start(request, deadline) || !stream.read_head(deadline)) {
+    *detail = "GET /health: " + std::string(net::to_string(stream.end())) + " " + stream.detail();
+    return false;
+  }
+  return true;  // any HTTP answer means the process still serves
+}
+
+std::string usage_policy_of(const nlohmann::json& router) {
+  const auto settings = router.value("router_settings", nlohmann::json::object());
+  return settings.value("usage_policy", "billed");
+}
+
+reports::ScenarioResult base_result(const Scenario& s, const reports::TargetInfo& target) {
+  reports::ScenarioResult r;
+  r.scenario = s.id;
+  r.title = s.title;
+  r.category = s.category();
+  r.requirement = s.requirement;
+  r.refs = s.refs;
+  r.file = s.file;
+  r.target = target.name;
+  r.front = s.client.front;
+  r.stream = s.client.stream;
+  r.upstreams = s.upstream_dialects();
+  return r;
+}
+
+void record_attempts(const Scenario& s, const std::map<std::string, std::vector<fakes::JournalEntry>>& journals,
+                     reports::ScenarioResult& r) {
+  for (const auto& [name, entries] : journals)
+    for (const auto& e : entries) {
+      reports::AttemptRecord a;
+      a.provider = name;
+      a.dialect = std::string(wire::to_string(s.provider(name)->dialect));
+      a.index = e.index;
+      a.outcome = e.ended;
+      a.fault = e.fault ? e.fault->describe() : "";
+      a.fault_fired = e.fault_fired;
+      a.continuation = e.continuation;
+      a.continuation_partial = e.partial;
+      a.started_ms = e.received_ms;
+      a.ended_ms = e.ended_ms;
+      a.request_body = e.body.substr(0, kBodyCapture);
+      a.response_bytes = e.response_bytes;
+      r.attempts.push_back(std::move(a));
+    }
+  std::sort(r.attempts.begin(), r.attempts.end(),
+            [](const auto& a, const auto& b) { return a.started_ms < b.started_ms; });
+}
+
+void record_client(const ClientTranscript& t, const FrontView& view, reports::ScenarioResult& r) {
+  r.client.status = t.status;
+  r.client.text = view.text;
+  if (view.usage) {
+    r.client.usage_input = view.usage->input_tokens;
+    r.client.usage_output = view.usage->output_tokens;
+  }
+  r.client.event_count = static_cast<int>(view.events.size());
+  r.client.end = t.disconnected ? "client_hung_up" : std::string(net::to_string(t.end));
+  r.client.body = t.body.substr(0, kBodyCapture);
+  r.client.event_ms = view.event_ms;
+}
+
+}  // namespace
+
+std::string describe(const reports::TargetInfo& info) {
+  std::string text = info.name + ": " + info.description;
+  if (!info.defects.empty()) {
+    text += " with defect";
+    for (const auto& d : info.defects) text += " " + d;
+  }
+  return text;
+}
+
+reports::ScenarioResult run_scenario(const Scenario& s, const TargetFactory& make_target) {
+  const auto epoch = net::Clock::now();
+  std::unique_ptr<Target> target = make_target();
+  reports::ScenarioResult r = base_result(s, target->info());
+  auto finish = [&](reports::Verdict verdict, std::string reason) {
+    r.verdict = verdict;
+    r.reason = std::move(reason);
+    r.duration_ms = std::chrono::duration<double, std::milli>(net::Clock::now() - epoch).count();
+    return r;
+  };
+  if (!target->supports_front(s.client.front))
+    return finish(reports::Verdict::Unsupported, "the target does not serve the " + s.client.front + " front");
+
+  fakes::FakeFleet fleet;
+  for (const auto& p : s.providers) fleet.add(p);
+  fleet.set_epoch(epoch);
+  uint16_t port = 0;
+  try {
+    fleet.start();
+    port = target->start(bind_router_config(s.router, fleet.base_urls()));
+  } catch (const std::exception& error) {
+    target->stop();
+    fleet.stop();
+    return finish(reports::Verdict::Error, std::string("could not start: ") + error.what());
+  }
+
+  const ClientTranscript transcript = run_client(s.client, port, epoch, nullptr);
+  // Lets every fake finish its side (a router closing its upstream after a client hung up).
+  for (const auto& name : fleet.names())
+    fleet.provider(name).journal().wait_until_idle(net::Clock::now() + kJournalSettle);
+  std::map<std::string, std::vector<fakes::JournalEntry>> journals;
+  for (const auto& name : fleet.names()) journals[name] = fleet.provider(name).journal().entries();
+
+  std::string alive_detail;
+  const bool alive = router_alive(port, &alive_detail);
+  target->stop();
+  fleet.stop();
+
+  const FrontView view = read_front(s.client, transcript);
+  Observation observation{s, transcript, view, journals, alive, alive_detail, usage_policy_of(s.router)};
+  r.checks = run_checks(observation);
+  record_attempts(s, journals, r);
+  record_client(transcript, view, r);
+  const Grade g = grade(s, r.checks, observation);
+  r.verdict = g.verdict;
+  r.reason = g.reason;
+  r.duration_ms = transcript.ended_ms - transcript.started_ms;
+  return r;
+}
+
+reports::RunResults run_scenarios(const std::vector<Scenario>& scenarios, const TargetFactory& target,
+                                  const RunOptions& options) {
+  reports::RunResults results;
+  results.tool_version = MIDSTREAM_VERSION;
+  results.seed = options.seed;
+  {
+    std::time_t now = std::time(nullptr);
+    char buffer[32];
+    std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+    results.started_at = buffer;
+  }
+  results.targets.push_back(target()->info());
+  const auto started = net::Clock::now();
+  results.results.resize(scenarios.size());
+  std::atomic<size_t> next{0};
+  std::mutex report_mutex;
+  size_t done = 0;
+  auto worker = [&] {
+    for (size_t i; (i = next.fetch_add(1)) < scenarios.size();) {
+      results.results[i] = run_scenario(scenarios[i], target);
+      std::lock_guard<std::mutex> lock(report_mutex);
+      ++done;
+      if (options.on_result) options.on_result(results.results[i], done, scenarios.size());
+    }
+  };
+  const int jobs = std::max(1, std::min<int>(options.jobs, static_cast<int>(scenarios.size())));
+  std::vector<std::thread> threads;
+  for (int j = 0; j < jobs; ++j) threads.emplace_back(worker);
+  for (auto& t : threads) t.join();
+  results.wall_ms = std::chrono::duration<double, std::milli>(net::Clock::now() - started).count();
+  return results;
+}
+
+}  // namespace midstream::harness
