@@ -1,1 +1,61 @@
-int main() { return 0; }
+// midstream: a fault-injection conformance suite for LLM routers and gateways.
+#include <cstring>
+#include <iostream>
+#include <string>
+
+#include "cli/args.h"
+#include "cli/commands.h"
+#include "wire/json_reader.h"
+
+namespace {
+
+constexpr const char* kUsage = R"(midstream: fault-injection conformance suite for LLM routers and gateways
+
+usage: midstream <command> [options]
+
+commands:
+  run [PATHS...]      run scenarios against a router and grade it (default: the whole catalogue
+                      against the embedded reference router); writes results.json and junit.xml
+  list [PATHS...]     list the scenarios with their id, front, upstream dialects and title
+  router --config F   serve the reference router on 127.0.0.1
+  fakes --config F    run fake providers standalone, with a loopback admin API
+  defects             list the reference router's defect switches
+  version             print the version
+
+Run `midstream <command> --help` for a command's options.
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace midstream::cli;
+  if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") ||
+      !std::strcmp(argv[1], "help")) {
+    std::cout << kUsage;
+    return argc < 2 ? 2 : 0;
+  }
+  const std::string command = argv[1];
+  try {
+    if (command == "run") return run_command(argc, argv);
+    if (command == "list") return list_command(argc, argv);
+    if (command == "router") return router_command(argc, argv);
+    if (command == "fakes") return fakes_command(argc, argv);
+    if (command == "defects") return defects_command(argc, argv);
+    if (command == "version" || command == "--version") {
+      std::cout << "midstream " << MIDSTREAM_VERSION << "\n";
+      return 0;
+    }
+    std::cerr << "midstream: unknown command '" << command << "'\n\n" << kUsage;
+    return 2;
+  } catch (const UsageError& error) {
+    std::cerr << "midstream " << command << ": " << error.what() << "\n"
+              << "Run `midstream " << command << " --help` for the options.\n";
+    return 2;
+  } catch (const midstream::wire::ConfigError& error) {
+    std::cerr << "midstream " << command << ": " << error.what() << "\n";
+    return 2;
+  } catch (const std::exception& error) {
+    std::cerr << "midstream " << command << ": " << error.what() << "\n";
+    return 1;
+  }
+}

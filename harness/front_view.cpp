@@ -1,5 +1,7 @@
 #include "harness/front_view.h"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "wire/codec.h"
@@ -29,6 +31,11 @@ void inspect_chat_chunk(const std::string& data, FrontView& view) {
   if (json.is_discarded() || !json.is_object()) return;
   if (json.contains("error")) return;
   if (json.contains("id") && json["id"].is_string()) view.chunk_ids.insert(json["id"]);
+  // Every role chunk is a preamble on the wire, whatever the decoder makes of a second one.
+  const auto& choices = json.value("choices", nlohmann::json::array());
+  if (choices.is_array() && !choices.empty() && choices[0].is_object() &&
+      choices[0].value("delta", nlohmann::json::object()).contains("role"))
+    ++view.role_chunks;
   if (json.value("object", "") != "chat.completion.chunk")
     view.shape_problems.push_back("a chunk whose object is not chat.completion.chunk: " + data.substr(0, 120));
 }
@@ -91,6 +98,7 @@ FrontView read_front(const ClientSpec& spec, const ClientTranscript& t) {
     fed = t.arrivals[arrival].offset;
   }
   if (fed < t.body.size()) framer.feed(std::string_view(t.body).substr(fed), on_event);
+  view.preambles = std::max(view.preambles, view.role_chunks);
   if (framer.buffered() > 0)
     view.shape_problems.push_back("the stream ended inside an event (" +
                                   std::to_string(framer.buffered()) + " bytes left unframed)");

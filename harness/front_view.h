@@ -19,6 +19,7 @@ struct FrontView {
   std::string text;
   std::optional<wire::Usage> usage;  // the last usage reported
   int preambles = 0;
+  int role_chunks = 0;                // chat: chunks whose delta carries a role
   std::vector<std::string> finish_reasons;
   std::vector<wire::ErrorInfo> errors;     // in-band errors (or the error body of a non-2xx)
   int malformed = 0;

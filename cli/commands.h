@@ -1,0 +1,15 @@
+#pragma once
+// The subcommands of `midstream`. Each returns the process exit status.
+namespace midstream::cli {
+
+int run_command(int argc, char** argv);     // midstream run
+int list_command(int argc, char** argv);    // midstream list
+int router_command(int argc, char** argv);  // midstream router
+int fakes_command(int argc, char** argv);   // midstream fakes
+int defects_command(int argc, char** argv); // midstream defects
+
+// Blocks SIGINT and SIGTERM in every thread started afterwards, then waits for one.
+void block_stop_signals();
+int wait_for_stop_signal();
+
+}  // namespace midstream::cli

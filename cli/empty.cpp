@@ -1,1 +1,0 @@
-// Intentionally empty: placeholder translation unit for a library with no sources yet.
