@@ -4,6 +4,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "wire/events.h"
@@ -42,6 +43,19 @@ std::unique_ptr<StreamEncoder> make_encoder(Dialect dialect, EncoderOptions opti
 std::string encode_completion(Dialect dialect, const Completion& completion);
 std::optional<Completion> decode_completion(Dialect dialect, std::string_view body,
                                             std::string* error);
+
+// Whole streams at once, for checkers and tests: decode_stream frames `bytes` (dispatching an
+// event left pending at the end) and decodes every event; encode_stream runs a fresh encoder.
+// Both return nothing for Dialect::Unknown.
+std::vector<StreamEvent> decode_stream(Dialect dialect, std::string_view bytes);
+std::string encode_stream(Dialect dialect, EncoderOptions options,
+                          const std::vector<StreamEvent>& events);
+
+// Provider-shaped HTTP error bodies: OpenAI dialects {"error":{"message","type","param","code"}},
+// Anthropic {"type":"error","error":{"type","message"}}.
+std::string encode_error_body(Dialect dialect, const ErrorInfo& error);
+// Reads an error body of that dialect; nullopt when the body is not one.
+std::optional<ErrorInfo> decode_error_body(Dialect dialect, std::string_view body);
 
 // Folds canonical events into a Completion (text concatenated, last usage, finish reason).
 void accumulate(Completion& completion, const StreamEvent& event);

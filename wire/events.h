@@ -30,13 +30,15 @@ struct ErrorInfo {
   std::string code;     // may be empty (the wire had null)
   std::string message;
   int http_status = 0;  // 0 when the error arrived in-band
+  bool operator==(const ErrorInfo&) const = default;
 };
 
 struct ToolDelta {
-  int index = 0;
+  int index = 0;          // the call's ordinal in the answer: 0, 1, ... in every dialect
   std::string id;         // set on the first delta of a call
   std::string name;       // set on the first delta of a call
   std::string arguments;  // a fragment of the JSON arguments
+  bool operator==(const ToolDelta&) const = default;
 };
 
 enum class EventKind {
@@ -73,7 +75,11 @@ struct StreamEvent {
   static StreamEvent end();
 
   bool is_content() const { return kind == EventKind::TextDelta || kind == EventKind::ToolDelta; }
+  bool operator==(const StreamEvent&) const = default;
 };
+
+// One line for logs and test failures, e.g. `text_delta "Hello"` or `usage 12/5`.
+std::string describe(const StreamEvent& event);
 
 // A whole (non-streamed) answer, as a front returns it for stream:false.
 struct Completion {
@@ -83,6 +89,8 @@ struct Completion {
   std::string finish_reason;  // canonical names as in Finish
   std::optional<Usage> usage;
   std::vector<ToolDelta> tool_calls;  // one entry per call, arguments complete
+  int64_t created = 0;  // unix seconds (chat `created`, Responses `created_at`); 0 when unknown
+  bool operator==(const Completion&) const = default;
 };
 
 }  // namespace midstream::wire

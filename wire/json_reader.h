@@ -34,6 +34,8 @@ nlohmann::json parse_json_text(const std::string& text, const std::string& origi
 class ObjectReader {
  public:
   ObjectReader(const nlohmann::json& value, std::string file, std::string pointer);
+  // The reader keeps a reference to `value`: a temporary would dangle.
+  ObjectReader(nlohmann::json&& value, std::string file, std::string pointer) = delete;
 
   bool has(const std::string& key) const;
   const nlohmann::json& raw(const std::string& key);  // marks the key as read; must exist

@@ -12,6 +12,7 @@ struct SseEvent {
   std::string event;  // empty when the event had no 'event:' line
   std::string data;
   std::string id;
+  bool operator==(const SseEvent&) const = default;
 };
 
 class SseFramer {
@@ -34,6 +35,7 @@ class SseFramer {
   bool last_was_cr_ = false;
   SseEvent pending_;
   bool has_fields_ = false;  // pending_ got any field since the last dispatch
+  size_t held_ = 0;          // bytes fed since the last blank line (what buffered() reports)
 };
 
 // One event in wire form: optional "event: NAME\n", then one "data: ...\n" per line of data,

@@ -1,0 +1,47 @@
+#include "wire/json_fields.h"
+
+namespace midstream::wire::detail {
+
+const json* member(const json& object, const std::string& key) {
+  if (!object.is_object()) return nullptr;
+  const auto it = object.find(key);
+  if (it == object.end() || it->is_null()) return nullptr;
+  return &*it;
+}
+
+std::string string_member(const json& object, const std::string& key) {
+  const json* value = member(object, key);
+  return value != nullptr && value->is_string() ? value->get<std::string>() : std::string();
+}
+
+int64_t int_member(const json& object, const std::string& key, int64_t fallback) {
+  const json* value = member(object, key);
+  if (value == nullptr) return fallback;
+  if (value->is_number_integer()) return value->get<int64_t>();
+  if (value->is_number_float()) return static_cast<int64_t>(value->get<double>());
+  return fallback;
+}
+
+std::string scalar_text(const json& value) {
+  if (value.is_string()) return value.get<std::string>();
+  if (value.is_number() || value.is_boolean()) return value.dump();
+  return "";
+}
+
+const json& object_member(const json& object, const std::string& key) {
+  static const json empty = json::object();
+  const json* value = member(object, key);
+  return value != nullptr && value->is_object() ? *value : empty;
+}
+
+const json& array_member(const json& object, const std::string& key) {
+  static const json empty = json::array();
+  const json* value = member(object, key);
+  return value != nullptr && value->is_array() ? *value : empty;
+}
+
+std::string dump_compact(const ordered_json& value) {
+  return value.dump(-1, ' ', false, ordered_json::error_handler_t::replace);
+}
+
+}  // namespace midstream::wire::detail

@@ -1,0 +1,31 @@
+#pragma once
+// Lenient field access for untrusted wire JSON (internal to wire/): a missing field or one of
+// the wrong type reads as empty, so decoders never throw on what a provider sent.
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace midstream::wire::detail {
+
+using nlohmann::json;
+using nlohmann::ordered_json;  // what encoders build: providers' key order, byte for byte
+
+// The member `key` of `object`, or nullptr when `object` is not an object, lacks it or holds null.
+const json* member(const json& object, const std::string& key);
+// The member as a string; "" unless it is one.
+std::string string_member(const json& object, const std::string& key);
+// The member as an integer; `fallback` unless it is a number (fractions are truncated).
+int64_t int_member(const json& object, const std::string& key, int64_t fallback = 0);
+// A string as is, a number or boolean in its JSON spelling, "" for null or anything else
+// (error codes arrive as strings, numbers or null).
+std::string scalar_text(const json& value);
+// The member if it is an object, else an empty object.
+const json& object_member(const json& object, const std::string& key);
+// The member if it is an array, else an empty array.
+const json& array_member(const json& object, const std::string& key);
+
+// Compact JSON for the wire (invalid UTF-8 replaced rather than thrown on).
+std::string dump_compact(const ordered_json& value);
+
+}  // namespace midstream::wire::detail
