@@ -13,6 +13,9 @@ namespace {
 
 constexpr size_t kResponseCapture = 64 * 1024;
 constexpr auto kWriteTimeout = std::chrono::seconds(30);
+// After corrupting the stream the fake holds the rest back a moment: a router that abandons the
+// attempt hangs up first, so the journal's usage is what the router could really have read.
+constexpr int64_t kHoldAfterCorruption = 250;
 
 struct Frame {
   wire::EventKind kind;
@@ -240,12 +243,12 @@ bool answer_stream(Exchange& ex, Wire& out, const wire::CanonicalRequest& reques
           encoder->encode(wire::StreamEvent::malformed("{\"choices\": [{\"delta\": {\"content\": \"",
                                                        "midstream malformed fault"),
                           bytes);
-          if (!out.write_chunk(bytes)) return false;
+          if (!out.write_chunk(bytes) || !out.pause(kHoldAfterCorruption)) return false;
           break;
         }
         case FaultAction::DuplicateEvent:
           out.fired();
-          if (!write_frame(frames[i].bytes)) return false;
+          if (!write_frame(frames[i].bytes) || !out.pause(kHoldAfterCorruption)) return false;
           break;
         case FaultAction::Slow:
           out.fired();

@@ -128,6 +128,7 @@ RouterSettings read_settings(ObjectReader& settings, const RouterConfig& config)
   out.timeout_ms = settings.int_in("timeout_ms", out.timeout_ms, 1, kDayMs);
   out.stream_timeout_ms = settings.int_in("stream_timeout_ms", out.stream_timeout_ms, 1, kDayMs);
   out.idle_timeout_ms = settings.int_in("idle_timeout_ms", out.idle_timeout_ms, 1, kDayMs);
+  out.keepalive_ms = settings.int_in("keepalive_ms", out.keepalive_ms, 0, kDayMs);
   out.deadline_ms = settings.int_in("deadline_ms", out.deadline_ms, 1, kDayMs);
   out.cooldown_ms = settings.int_in("cooldown_ms", out.cooldown_ms, 0, kDayMs);
   out.allowed_fails =

@@ -39,6 +39,7 @@ struct RouterSettings {
   int64_t timeout_ms = 30'000;         // per attempt: connect + request to response headers
   int64_t stream_timeout_ms = 30'000;  // per attempt: to the first content event
   int64_t idle_timeout_ms = 30'000;    // between events once content flows
+  int64_t keepalive_ms = 200;          // SSE comment after this much upstream silence (0: never)
   int64_t deadline_ms = 600'000;       // the whole client request
   int64_t cooldown_ms = 0;             // 0 disables cooldown
   int allowed_fails = 0;               // failures tolerated within cooldown_ms before cooling down

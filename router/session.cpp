@@ -14,10 +14,6 @@ std::string response_id(wire::Dialect front, uint64_t seed) {
   return prefix + std::to_string(seed);
 }
 
-bool is_transport(FailureKind kind) {
-  return kind != FailureKind::InBandError && kind != FailureKind::Malformed;
-}
-
 }  // namespace
 
 std::string openai_error_body(const std::string& message, const std::string& type,
@@ -47,7 +43,9 @@ Session::Session(const RouterConfig& config, CooldownTracker& cooldowns, wire::D
   options.created = std::chrono::duration_cast<std::chrono::seconds>(
                         std::chrono::system_clock::now().time_since_epoch())
                         .count();
-  options.include_usage = front != wire::Dialect::OpenAIChat || request_.include_usage;
+  // A non-streamed answer always carries usage; a chat stream only when the client asked.
+  options.include_usage =
+      front != wire::Dialect::OpenAIChat || request_.include_usage || !request_.stream;
   client_ = std::make_unique<ClientStream>(wire::make_encoder(front, options), options.id,
                                            request_.model, defects_);
 }
@@ -129,11 +127,17 @@ Session::AttemptResult Session::pump(bool stop_at_commit, AttemptFailure* failur
       deadline = deadline_;
       timeout_kind = FailureKind::DeadlineExceeded;
     }
-    auto step = attempt_->next(deadline, timeout_kind, &event, failure);
+    // After the commit point an SSE comment goes out while the upstream is silent: it keeps
+    // proxies from timing out, and a failed write tells the router its client is gone.
+    UpstreamAttempt::IdleHook heartbeat{milliseconds(settings_.keepalive_ms),
+                                        [this] { return write(": keep-alive\n\n"); }};
+    const bool beat = emit_ != nullptr && client_->committed() && settings_.keepalive_ms > 0;
+    auto step = attempt_->next(deadline, timeout_kind, &event, failure, beat ? &heartbeat : nullptr);
+    if (step == UpstreamAttempt::Step::Abandoned) return AttemptResult::ClientGone;
     if (step == UpstreamAttempt::Step::Ended) return AttemptResult::Completed;
     if (step == UpstreamAttempt::Step::Failed) {
-      // Finish already seen: the content is whole, only the terminator went missing.
-      if (attempt_->saw_finish() && is_transport(failure->kind)) return AttemptResult::Completed;
+      // Finish already seen: the content is whole, whatever went wrong after it.
+      if (attempt_->saw_finish()) return AttemptResult::Completed;
       failure->after_content = attempt_has_content_;
       return AttemptResult::Failed;
     }
@@ -256,7 +260,7 @@ Session::Outcome Session::drive(bool stop_at_commit) {
           // Drains the upstream instead of closing it, as routers that ignore disconnects do.
           wire::StreamEvent ignored;
           AttemptFailure unused;
-          while (attempt_->next(deadline_, FailureKind::DeadlineExceeded, &ignored, &unused) ==
+          while (attempt_ && attempt_->next(deadline_, FailureKind::DeadlineExceeded, &ignored, &unused) ==
                  UpstreamAttempt::Step::Event) {
           }
         }

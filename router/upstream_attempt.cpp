@@ -104,9 +104,17 @@ std::optional<AttemptFailure> UpstreamAttempt::open(net::TimePoint deadline) {
 }
 
 UpstreamAttempt::Step UpstreamAttempt::next(net::TimePoint deadline, FailureKind timeout_kind,
-                                            wire::StreamEvent* event, AttemptFailure* failure) {
+                                            wire::StreamEvent* event, AttemptFailure* failure,
+                                            const IdleHook* idle) {
   while (pending_.empty()) {
     if (saw_end_) return Step::Ended;
+    // While the upstream is silent, let the caller act (and find out whether its client is gone).
+    while (idle && idle->on_idle && stream_.is_open()) {
+      const auto slice = std::min(deadline, net::Clock::now() + idle->every);
+      if (net::wait_readable(stream_.fd(), slice, nullptr) != net::IoStatus::Timeout) break;
+      if (net::Clock::now() >= deadline) break;
+      if (!idle->on_idle()) return Step::Abandoned;
+    }
     chunk_.clear();
     if (!stream_.read_some(&chunk_, deadline)) {
       // The body is over: dispatch an event left without its blank line, then judge the end.

@@ -4,6 +4,7 @@
 // is decided by failure.h and the planner.
 #include <atomic>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -25,10 +26,16 @@ class UpstreamAttempt {
   // failure comes back as the failure.
   std::optional<AttemptFailure> open(net::TimePoint deadline);
 
-  enum class Step { Event, Failed, Ended };
+  enum class Step { Event, Failed, Ended, Abandoned };
+  // Called while the upstream is silent, every `every` of silence; returning false abandons the
+  // wait (the client is gone).
+  struct IdleHook {
+    std::chrono::milliseconds every{0};
+    std::function<bool()> on_idle;
+  };
   // The next canonical event. `timeout_kind` says which timeout a missed deadline is.
   Step next(net::TimePoint deadline, FailureKind timeout_kind, wire::StreamEvent* event,
-            AttemptFailure* failure);
+            AttemptFailure* failure, const IdleHook* idle = nullptr);
 
   // Gives up on the upstream: closes the connection so the provider sees it.
   void close();
