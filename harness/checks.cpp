@@ -192,14 +192,36 @@ std::vector<CheckResult> run_checks(const Observation& o) {
     }
   }
 
+  // The Responses lifecycle: the done and completed texts repeat exactly what the deltas said.
+  if (o.client.status == 200 && o.front.streamed && s.client.front == "responses" && !o.client.disconnected) {
+    const auto& life = o.front.responses;
+    std::vector<std::string> problems;
+    for (const auto& done : life.text_done)
+      if (done != o.front.text) problems.push_back("output_text.done " + quote(done, 60));
+    if (life.completed_text && *life.completed_text != o.front.text)
+      problems.push_back("response.completed text " + quote(*life.completed_text, 60));
+    if (life.completed + life.failed != 1)
+      problems.push_back(std::to_string(life.completed) + " response.completed and " +
+                         std::to_string(life.failed) + " response.failed");
+    if (e.outcome == Outcome::Complete && life.text_done.empty()) problems.push_back("no output_text.done");
+    std::string actual;
+    for (const auto& p : problems) actual += (actual.empty() ? "" : "; ") + p;
+    add(check::kLifecycle, Severity::Must, problems.empty(),
+        "one terminal event; output_text.done and response.completed text equal to the deltas",
+        actual.empty() ? "consistent" : actual);
+  }
+
   // error shape
   if (e.outcome == Outcome::Error) {
     if (error_status)
       add(check::kErrorShape, Severity::Must, o.front.error_body_shaped,
           "an OpenAI-shaped body {\"error\":{\"message\",\"type\"}}", quote(o.client.body));
     else if (o.client.status == 200)
-      add(check::kErrorShape, Severity::Must, !o.front.errors.empty() && !o.front.terminator,
-          "the front's in-band error, no terminator",
+      add(check::kErrorShape, Severity::Must,
+          !o.front.errors.empty() && !o.front.terminator &&
+              (s.client.front != "responses" || o.front.responses.failed == 1),
+          s.client.front == "responses" ? "an error event and response.failed, no response.completed"
+                                        : "the front's in-band error, no terminator",
           o.front.errors.empty() ? "no error event" : "error event" + std::string(o.front.terminator ? " and a terminator" : ""));
   }
 

@@ -40,6 +40,34 @@ void inspect_chat_chunk(const std::string& data, FrontView& view) {
     view.shape_problems.push_back("a chunk whose object is not chat.completion.chunk: " + data.substr(0, 120));
 }
 
+// Responses-specific wire facts: event names, sequence numbers, the lifecycle's texts.
+void inspect_responses_event(const wire::SseEvent& sse, FrontView& view) {
+  auto json = nlohmann::json::parse(sse.data, nullptr, false);
+  if (json.is_discarded() || !json.is_object()) return;
+  const std::string type = json.value("type", "");
+  if (sse.event != type)
+    view.shape_problems.push_back("event line '" + sse.event + "' does not match type '" + type + "'");
+  auto& life = view.responses;
+  if (json.contains("sequence_number") && json["sequence_number"].is_number_integer())
+    life.sequence.push_back(json["sequence_number"].get<int64_t>());
+  else
+    view.shape_problems.push_back("an event without sequence_number: " + type);
+  if (type == "response.created") ++life.created;
+  if (type == "response.failed") ++life.failed;
+  if (type == "response.output_text.done") life.text_done.push_back(json.value("text", ""));
+  if (type == "response.completed") {
+    ++life.completed;
+    std::string text;
+    const auto& response = json.value("response", nlohmann::json::object());
+    for (const auto& item : response.value("output", nlohmann::json::array())) {
+      if (!item.is_object() || item.value("type", "") != "message") continue;
+      for (const auto& part : item.value("content", nlohmann::json::array()))
+        if (part.is_object() && part.value("type", "") == "output_text") text += part.value("text", "");
+    }
+    life.completed_text = text;
+  }
+}
+
 }  // namespace
 
 FrontView read_front(const ClientSpec& spec, const ClientTranscript& t) {
@@ -74,6 +102,7 @@ FrontView read_front(const ClientSpec& spec, const ClientTranscript& t) {
   auto on_event = [&](const wire::SseEvent& sse) {
     ++view.sse_events;
     if (front == wire::Dialect::OpenAIChat) inspect_chat_chunk(sse.data, view);
+    else inspect_responses_event(sse, view);
     std::vector<wire::StreamEvent> decoded;
     decoder->decode(sse, decoded);
     for (auto& event : decoded) {
@@ -99,6 +128,18 @@ FrontView read_front(const ClientSpec& spec, const ClientTranscript& t) {
   }
   if (fed < t.body.size()) framer.feed(std::string_view(t.body).substr(fed), on_event);
   view.preambles = std::max(view.preambles, view.role_chunks);
+  if (front == wire::Dialect::OpenAIResponses) {
+    // Only response.completed ends a Responses stream cleanly; response.failed is its error.
+    view.terminator = view.responses.completed > 0;
+    view.preambles = std::max(view.preambles, view.responses.created);
+    for (size_t i = 0; i < view.responses.sequence.size(); ++i)
+      if (view.responses.sequence[i] != static_cast<int64_t>(i)) {
+        view.shape_problems.push_back("sequence_number " + std::to_string(view.responses.sequence[i]) +
+                                      " at event " + std::to_string(i) + " (expected " + std::to_string(i) +
+                                      ": from 0, without gaps)");
+        break;
+      }
+  }
   if (framer.buffered() > 0)
     view.shape_problems.push_back("the stream ended inside an event (" +
                                   std::to_string(framer.buffered()) + " bytes left unframed)");

@@ -28,6 +28,16 @@ struct FrontView {
   std::set<std::string> chunk_ids;   // chat: every chunk's id
   std::vector<std::string> shape_problems;  // wire-shape violations found while reading
   bool error_body_shaped = false;    // non-2xx: the body is {"error":{"message":str,"type":str}}
+
+  // Responses front: the lifecycle as the wire showed it.
+  struct ResponsesLifecycle {
+    int created = 0;                 // response.created events
+    int completed = 0;               // response.completed events
+    int failed = 0;                  // response.failed events
+    std::vector<int64_t> sequence;   // sequence_number of every event, in order
+    std::vector<std::string> text_done;  // response.output_text.done texts
+    std::optional<std::string> completed_text;  // output_text of response.completed's output
+  } responses;
 };
 
 FrontView read_front(const ClientSpec& spec, const ClientTranscript& transcript);
