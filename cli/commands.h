@@ -7,6 +7,7 @@ int list_command(int argc, char** argv);    // midstream list
 int router_command(int argc, char** argv);  // midstream router
 int fakes_command(int argc, char** argv);   // midstream fakes
 int defects_command(int argc, char** argv); // midstream defects
+int selftest_command(int argc, char** argv); // midstream selftest
 
 // Blocks SIGINT and SIGTERM in every thread started afterwards, then waits for one.
 void block_stop_signals();

@@ -20,6 +20,7 @@ commands:
   router --config F   serve the reference router on 127.0.0.1
   fakes --config F    run fake providers standalone, with a loopback admin API
   defects             list the reference router's defect switches
+  selftest            prove the suite can fail: the catalogue against every defect switch
   version             print the version
 
 Run `midstream <command> --help` for a command's options.
@@ -41,6 +42,7 @@ int main(int argc, char** argv) {
     if (command == "router") return router_command(argc, argv);
     if (command == "fakes") return fakes_command(argc, argv);
     if (command == "defects") return defects_command(argc, argv);
+    if (command == "selftest") return selftest_command(argc, argv);
     if (command == "version" || command == "--version") {
       std::cout << "midstream " << MIDSTREAM_VERSION << "\n";
       return 0;

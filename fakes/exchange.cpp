@@ -224,7 +224,8 @@ bool answer_stream(Exchange& ex, Wire& out, const wire::CanonicalRequest& reques
           break;
         case FaultAction::ErrorEvent: {
           out.fired();
-          std::string bytes;
+          // A cut event is closed first, so the error arrives as an event of its own.
+          std::string bytes = f.position == FaultPosition::MidEvent ? "\n\n" : "";
           encoder->encode(wire::StreamEvent::error_event(default_stream_error(
                               config.dialect, f.error_type, f.error_code, f.error_message)),
                           bytes);

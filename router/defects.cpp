@@ -32,6 +32,13 @@ const std::vector<DefectInfo>& all_defects() {
        "a failure after the first event ends the stream instead of falling back"},
       {defect::kIgnoreDisableFallbacks, "LiteLLM #19077",
        "a request's disable_fallbacks: true is ignored and fallbacks are used anyway"},
+      {defect::kNoRetryOnceOpen, "Bifrost #2917: no retry once the stream is open",
+       "once an upstream answered 200, any failure ends the request: no retry, no fallback"},
+      {defect::kPrefillEverywhere,
+       "LiteLLM #27967: an assistant prefill sent to a deployment that rejects it",
+       "continuations always use an assistant prefill, whatever supports_prefill says"},
+      {defect::kBrokenSeam, "routers that strip a prefill's trailing whitespace but not the seam",
+       "the whitespace stripped from a prefill is sent to the client a second time"},
   };
   return kDefects;
 }

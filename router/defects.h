@@ -32,6 +32,9 @@ inline constexpr std::string_view kIgnoreRetryAfter = "ignore-retry-after";
 inline constexpr std::string_view kRetryClientErrors = "retry-client-errors";
 inline constexpr std::string_view kFallbackOnlyFirstEventError = "bifrost-first-event-only";
 inline constexpr std::string_view kIgnoreDisableFallbacks = "ignore-disable-fallbacks";
+inline constexpr std::string_view kNoRetryOnceOpen = "bifrost-no-retry-once-open";
+inline constexpr std::string_view kPrefillEverywhere = "prefill-everywhere";
+inline constexpr std::string_view kBrokenSeam = "broken-whitespace-seam";
 }  // namespace defect
 
 class Defects {

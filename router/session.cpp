@@ -90,20 +90,22 @@ bool Session::start_attempt(const Deployment& deployment, AttemptFailure* failur
   // After the commit point the next deployment continues the text the client already has.
   if (client_->committed() && !client_->text().empty() &&
       !defects_.on(defect::kResendPartial)) {
-    ContinuationPlan plan = build_continuation(request_, client_->text(), deployment.dialect,
-                                               deployment.supports_prefill);
+    const bool prefill = deployment.supports_prefill || defects_.on(defect::kPrefillEverywhere);
+    ContinuationPlan plan = build_continuation(request_, client_->text(), deployment.dialect, prefill);
     upstream = std::move(plan.request);
-    strip = std::move(plan.strip_prefix);
+    if (!defects_.on(defect::kBrokenSeam)) strip = std::move(plan.strip_prefix);
   }
   client_->begin_attempt(strip);
   attempt_ = std::make_unique<UpstreamAttempt>(deployment, upstream, stop_);
   auto deadline = std::min(deadline_, attempt_started_ + milliseconds(settings_.timeout_ms));
+  opened_ = false;
   if (auto opened = attempt_->open(deadline)) {
     *failure = *opened;
     if (failure->kind == FailureKind::HeadersTimeout && net::Clock::now() >= deadline_)
       failure->kind = FailureKind::DeadlineExceeded;
     return false;
   }
+  opened_ = true;
   return true;
 }
 
@@ -288,7 +290,13 @@ bool Session::handle_failure(const AttemptFailure& failure) {
       finish_with_error(failure);
       return false;
     }
-  } else if (defects_.on(defect::kFallbackOnlyFirstEventError) &&
+  }
+  if (defects_.on(defect::kNoRetryOnceOpen) && opened_) {
+    if (committed) finish_with_error(failure);
+    else fail_before_commit(failure);
+    return false;
+  }
+  if (!committed && defects_.on(defect::kFallbackOnlyFirstEventError) &&
              failure.kind != FailureKind::HttpStatus && failure.kind != FailureKind::InBandError) {
     fail_before_commit(failure);
     return false;

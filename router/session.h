@@ -72,6 +72,7 @@ class Session {
   std::unique_ptr<UpstreamAttempt> attempt_;
   int attempt_number_ = 0;
   bool attempt_has_content_ = false;
+  bool opened_ = false;  // the current attempt's upstream answered 2xx with a stream
   net::TimePoint attempt_started_;
   net::TimePoint started_;
   net::TimePoint deadline_;
