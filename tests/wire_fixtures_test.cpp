@@ -22,6 +22,8 @@ namespace fs = std::filesystem;
 
 std::vector<std::string> fixture_paths() {
   std::vector<std::string> paths;
+  std::error_code missing;
+  if (!fs::is_directory(MIDSTREAM_FIXTURE_DIR, missing)) return paths;  // FixtureDirectory fails
   for (const auto& entry : fs::recursive_directory_iterator(MIDSTREAM_FIXTURE_DIR)) {
     const std::string ext = entry.path().extension().string();
     if (entry.is_regular_file() && (ext == ".sse" || ext == ".jsonl")) {
@@ -30,6 +32,13 @@ std::vector<std::string> fixture_paths() {
   }
   std::sort(paths.begin(), paths.end());
   return paths;
+}
+
+TEST(FixtureDirectory, HoldsTheRecordedStreams) {
+  ASSERT_TRUE(fs::is_directory(MIDSTREAM_FIXTURE_DIR))
+      << MIDSTREAM_FIXTURE_DIR << " is missing: the recorded provider streams live in ../shared/fixtures "
+      << "next to the project root";
+  EXPECT_GE(fixture_paths().size(), 13u);
 }
 
 // The upstream fixture is a fragment of a longer stream: one error event, nothing around it.
@@ -115,6 +124,7 @@ TEST_P(Fixture, BridgesToEveryDialect) {
   }
 }
 
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(Fixture);  // FixtureDirectory reports why
 INSTANTIATE_TEST_SUITE_P(All, Fixture, testing::ValuesIn(fixture_paths()),
                          [](const testing::TestParamInfo<std::string>& param) {
                            std::string name;
