@@ -74,6 +74,9 @@ uint16_t AdminServer::start(uint16_t port) {
   int bound = port == 0 ? server.bind_to_any_port("127.0.0.1") : (server.bind_to_port("127.0.0.1", port) ? port : -1);
   if (bound <= 0) throw std::runtime_error("admin API: cannot listen on 127.0.0.1:" + std::to_string(port));
   thread_ = std::thread([&server] { server.listen_after_bind(); });
+  // cpp-httplib 0.11.4 ignores a stop() that comes before its loop runs: wait for it.
+  for (int i = 0; i < 5000 && !server.is_running(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
   return static_cast<uint16_t>(bound);
 }
 

@@ -326,7 +326,8 @@ bool answer_exchange(Exchange& ex, const net::RequestHead& head, const std::stri
                      const ScriptEntry& plan) {
   Wire out(ex);
   const auto* connection = net::find_header(head.headers, "connection");
-  const bool keep_alive = !(connection && (*connection == "close" || *connection == "Close"));
+  const bool keep_alive =
+      !ex.close_after && !(connection && (*connection == "close" || *connection == "Close"));
   const auto& fault = plan.fault;
 
   std::string path = head.target.substr(0, head.target.find('?'));

@@ -69,6 +69,13 @@ std::vector<std::string> split_deltas(const std::string& text, int words) {
   while (i < text.size()) {
     size_t start = i;
     while (i < text.size() && is_space(text[i])) ++i;
+    if (i == text.size()) {
+      // Trailing whitespace alone is no word: it joins the delta before it.
+      if (!current.empty()) current.append(text, start, i - start);
+      else if (!deltas.empty()) deltas.back().append(text, start, i - start);
+      else current.append(text, start, i - start);
+      break;
+    }
     while (i < text.size() && !is_space(text[i])) ++i;
     current.append(text, start, i - start);
     if (++in_current == words) {
@@ -77,12 +84,7 @@ std::vector<std::string> split_deltas(const std::string& text, int words) {
       in_current = 0;
     }
   }
-  if (!current.empty()) {
-    // Trailing whitespace alone joins the previous delta rather than forming its own.
-    bool only_space = std::all_of(current.begin(), current.end(), is_space);
-    if (only_space && !deltas.empty()) deltas.back() += current;
-    else deltas.push_back(std::move(current));
-  }
+  if (!current.empty()) deltas.push_back(std::move(current));
   return deltas;
 }
 

@@ -65,7 +65,7 @@ int Journal::open(JournalEntry entry) {
   int index;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    entry.index = static_cast<int>(entries_.size()) + 1;
+    entry.index = cleared_ + static_cast<int>(entries_.size()) + 1;
     if (entry.ended.empty()) entry.ended = "open";
     index = entry.index;
     entries_.push_back(std::move(entry));
@@ -96,6 +96,7 @@ size_t Journal::size() const {
 
 void Journal::clear() {
   std::lock_guard<std::mutex> lock(mutex_);
+  cleared_ += static_cast<int>(entries_.size());
   entries_.clear();
 }
 

@@ -57,11 +57,13 @@ class Journal {
   // Opens an entry and returns its index.
   int open(JournalEntry entry);
   // Updates an entry under the lock.
+  // Updates an entry under the lock; an entry cleared away since it was opened is left alone.
   template <typename F>
   void update(int index, F&& change) {
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      change(entries_.at(static_cast<size_t>(index - 1)));
+      if (index <= cleared_ || static_cast<size_t>(index - cleared_) > entries_.size()) return;
+      change(entries_[static_cast<size_t>(index - cleared_ - 1)]);
     }
     changed_.notify_all();
   }
@@ -69,6 +71,7 @@ class Journal {
 
   std::vector<JournalEntry> entries() const;
   size_t size() const;
+  // Forgets the entries so far; request numbers go on from where they were.
   void clear();
   // Waits until at least n entries exist. False at the deadline.
   bool wait_for_requests(size_t n, Clock::time_point deadline) const;
@@ -80,6 +83,7 @@ class Journal {
   mutable std::mutex mutex_;
   mutable std::condition_variable changed_;
   std::vector<JournalEntry> entries_;
+  int cleared_ = 0;  // entries cleared so far: numbering goes on after a clear
 };
 
 }  // namespace midstream::fakes

@@ -11,7 +11,7 @@
 
 namespace midstream::fakes {
 
-// The answer every fake gives unless a scenario says otherwise: 24 words, so faults after a
+// The answer every fake gives unless a scenario says otherwise: 23 words, so faults after a
 // few deltas leave a visible partial and a visible rest.
 inline constexpr const char* kDefaultAnswer =
     "The quick brown fox jumps over the lazy dog while the careful router keeps every word of "

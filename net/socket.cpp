@@ -240,9 +240,10 @@ void close_with_fin(Fd& fd) {
 bool peer_closed(int fd) {
   // A reset is read from poll rather than from recv: recv would consume the pending ECONNRESET,
   // and the owner's next read would then see a clean EOF instead.
-  pollfd entry{fd, POLLIN, 0};
+  // POLLRDHUP also reports a peer that sent its FIN while bytes it wrote are still unread.
+  pollfd entry{fd, POLLIN | POLLRDHUP, 0};
   if (::poll(&entry, 1, 0) <= 0) return false;
-  if ((entry.revents & (POLLERR | POLLHUP)) != 0) return true;
+  if ((entry.revents & (POLLERR | POLLHUP | POLLRDHUP)) != 0) return true;
   char byte = 0;
   return ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
 }

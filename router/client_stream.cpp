@@ -14,6 +14,7 @@ ClientStream::ClientStream(std::unique_ptr<wire::StreamEncoder> encoder, std::st
 void ClientStream::begin_attempt(std::string strip_prefix) {
   ++attempts_;
   seam_ = SeamJoiner(std::move(strip_prefix));
+  if (attempts_ > 1 && committed_ && defects_.on(defect::kSequenceRestart)) encoder_->restart_numbering();
 }
 
 bool ClientStream::forward(const wire::StreamEvent& event, std::string& out) {

@@ -39,6 +39,8 @@ const std::vector<DefectInfo>& all_defects() {
        "continuations always use an assistant prefill, whatever supports_prefill says"},
       {defect::kBrokenSeam, "routers that strip a prefill's trailing whitespace but not the seam",
        "the whitespace stripped from a prefill is sent to the client a second time"},
+      {defect::kSequenceRestart, "routers that encode each attempt's Responses events afresh",
+       "after a mid-stream fallback the Responses sequence_number starts again from 0"},
   };
   return kDefects;
 }

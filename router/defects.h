@@ -35,6 +35,7 @@ inline constexpr std::string_view kIgnoreDisableFallbacks = "ignore-disable-fall
 inline constexpr std::string_view kNoRetryOnceOpen = "bifrost-no-retry-once-open";
 inline constexpr std::string_view kPrefillEverywhere = "prefill-everywhere";
 inline constexpr std::string_view kBrokenSeam = "broken-whitespace-seam";
+inline constexpr std::string_view kSequenceRestart = "sequence-restart";
 }  // namespace defect
 
 class Defects {

@@ -154,6 +154,9 @@ uint16_t RouterServer::start() {
                              std::to_string(options_.port));
   port_ = static_cast<uint16_t>(port);
   thread_ = std::thread([this] { server_->listen_after_bind(); });
+  // cpp-httplib 0.11.4 ignores a stop() that comes before its loop runs: wait for it.
+  for (int i = 0; i < 5000 && !server_->is_running(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
   return port_;
 }
 

@@ -233,7 +233,8 @@ TEST(RouterDefects, EveryConstantIsKnownAndDescribed) {
       defect::kSecondPreamble,      defect::kDropFailedUsage,     defect::kNoIdleTimeout,
       defect::kCommitBeforeContent, defect::kUpstreamLeftOpen,    defect::kIgnoreRetryAfter,
       defect::kRetryClientErrors,   defect::kFallbackOnlyFirstEventError,
-      defect::kIgnoreDisableFallbacks};
+      defect::kIgnoreDisableFallbacks, defect::kNoRetryOnceOpen,  defect::kPrefillEverywhere,
+      defect::kBrokenSeam,          defect::kSequenceRestart};
   EXPECT_EQ(all_defects().size(), constants.size());
   for (std::string_view name : constants) EXPECT_TRUE(is_known_defect(name)) << name;
   for (const DefectInfo& info : all_defects()) {

@@ -33,6 +33,10 @@ class StreamEncoder {
   // Appends the wire bytes (whole SSE frames) for one canonical event. Events a dialect has no
   // place for are dropped (for example Usage on chat when include_usage is false).
   virtual void encode(const StreamEvent& event, std::string& out) = 0;
+  // Starts the dialect's event numbering again from 0 (Responses sequence_number). Only a
+  // router with the sequence-restart defect calls it, the way one that builds a new encoder per
+  // attempt would behave.
+  virtual void restart_numbering() {}
 };
 
 std::unique_ptr<StreamDecoder> make_decoder(Dialect dialect);

@@ -19,6 +19,8 @@ class ResponsesEncoder final : public StreamEncoder {
     base_id_ = options_.id.rfind("resp_", 0) == 0 ? options_.id.substr(5) : options_.id;
   }
 
+  void restart_numbering() override { sequence_ = 0; }
+
   void encode(const StreamEvent& event, std::string& out) override {
     if (terminated_ && event.kind != EventKind::Malformed) return;
     switch (event.kind) {
