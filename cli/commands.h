@@ -8,6 +8,9 @@ int router_command(int argc, char** argv);  // midstream router
 int fakes_command(int argc, char** argv);   // midstream fakes
 int defects_command(int argc, char** argv); // midstream defects
 int selftest_command(int argc, char** argv); // midstream selftest
+int report_command(int argc, char** argv);  // midstream report
+int merge_command(int argc, char** argv);   // midstream merge
+int diff_command(int argc, char** argv);    // midstream diff
 
 // Blocks SIGINT and SIGTERM in every thread started afterwards, then waits for one.
 void block_stop_signals();

@@ -15,12 +15,17 @@ usage: midstream <command> [options]
 
 commands:
   run [PATHS...]      run scenarios against a router and grade it (default: the whole catalogue
-                      against the embedded reference router); writes results.json and junit.xml
+                      against the embedded reference router); writes results.json, junit.xml,
+                      scorecard.md and an HTML report (index.html, cases/)
   list [PATHS...]     list the scenarios with their id, front, upstream dialects and title
   router --config F   serve the reference router on 127.0.0.1
   fakes --config F    run fake providers standalone, with a loopback admin API
   defects             list the reference router's defect switches
   selftest            prove the suite can fail: the catalogue against every defect switch
+  report RESULTS      regenerate every report format from a results.json
+  merge A B ...       merge several results.json (shards, targets) into one report
+  diff OLD NEW        regressions, fixes, added/removed scenarios and timing changes; exit 1 on
+                      a regression
   version             print the version
 
 Run `midstream <command> --help` for a command's options.
@@ -43,6 +48,9 @@ int main(int argc, char** argv) {
     if (command == "fakes") return fakes_command(argc, argv);
     if (command == "defects") return defects_command(argc, argv);
     if (command == "selftest") return selftest_command(argc, argv);
+    if (command == "report") return report_command(argc, argv);
+    if (command == "merge") return merge_command(argc, argv);
+    if (command == "diff") return diff_command(argc, argv);
     if (command == "version" || command == "--version") {
       std::cout << "midstream " << MIDSTREAM_VERSION << "\n";
       return 0;

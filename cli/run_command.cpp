@@ -22,8 +22,9 @@ constexpr const char* kRunHelp = R"(usage: midstream run [PATHS...] [options]
 
 Runs scenarios against a router and grades each one PASS, NON-STRICT, SAFE, UNSUPPORTED, FAIL
 or ERROR. PATHS are scenario files or directories (default: the catalogue in scenarios/).
-Writes results.json (schema midstream.report.v1) and junit.xml into --out. Exits 0 only when
-nothing is FAIL or ERROR.
+Writes results.json (schema midstream.report.v1), junit.xml, scorecard.md and a static HTML
+report (index.html with a page per case under cases/) into --out. Exits 0 only when nothing is
+FAIL or ERROR.
 
 options:
   --filter GLOB     only scenarios whose id or file name matches (e.g. '1.*', '*reset*')

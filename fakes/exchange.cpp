@@ -141,6 +141,19 @@ bool fire_terminal(Wire& out, net::Fd& fd, const FaultSpec& fault) {
   }
 }
 
+// One event whose data is cut-off JSON, framed the way the dialect frames its content events.
+std::string malformed_frame(wire::Dialect dialect) {
+  switch (dialect) {
+    case wire::Dialect::OpenAIResponses:
+      return wire::sse_frame("response.output_text.delta",
+                             "{\"type\": \"response.output_text.delta\", \"delta\": \"");
+    case wire::Dialect::Anthropic:
+      return wire::sse_frame("content_block_delta", "{\"type\": \"content_block_delta\", \"delta\": {");
+    default:
+      return wire::sse_frame("", "{\"choices\": [{\"delta\": {\"content\": \"");
+  }
+}
+
 std::string id_prefix(wire::Dialect dialect) {
   switch (dialect) {
     case wire::Dialect::OpenAIResponses: return "resp_fake";
@@ -177,17 +190,45 @@ bool answer_stream(Exchange& ex, Wire& out, const wire::CanonicalRequest& reques
   auto encoder = wire::make_encoder(config.dialect, options);
 
   std::vector<Frame> frames;
+  std::vector<wire::StreamEvent> events;
   auto add = [&](const wire::StreamEvent& event) {
     Frame frame{event.kind, {}};
     encoder->encode(event, frame.bytes);
     frames.push_back(std::move(frame));
+    events.push_back(event);
+  };
+  // The in-band error as the dialect sends it at frame i: a fresh encoder replays the events
+  // before i, so the error continues the stream (Responses sequence_number and all) instead of
+  // coming from an encoder that already wrote the whole answer.
+  auto error_frame_at = [&](size_t i, const wire::ErrorInfo& error) {
+    auto replay = wire::make_encoder(config.dialect, options);
+    std::string discarded, bytes;
+    for (size_t j = 0; j < i; ++j) replay->encode(events[j], discarded);
+    replay->encode(wire::StreamEvent::error_event(error), bytes);
+    return bytes;
   };
   auto preamble = wire::StreamEvent::preamble(options.id, options.model);
   preamble.usage = {reply.usage.input_tokens, 1};  // Anthropic's message_start reports output 1
   add(preamble);
   const auto deltas = split_deltas(reply.text, config.words_per_delta);
   for (const auto& delta : deltas) add(wire::StreamEvent::text_delta(delta));
-  add(wire::StreamEvent::finish("stop"));
+  int content = static_cast<int>(deltas.size());
+  if (config.tool_call && !reply.mismatch) {
+    // The tool call follows the text: its fragments count as content deltas for fault positions.
+    bool first = true;
+    for (const auto& fragment : split_fragments(config.tool_call->arguments)) {
+      wire::ToolDelta tool;
+      if (first) {
+        tool.id = config.tool_call->id;
+        tool.name = config.tool_call->name;
+      }
+      first = false;
+      tool.arguments = fragment;
+      add(wire::StreamEvent::tool_delta(tool));
+      ++content;
+    }
+  }
+  add(wire::StreamEvent::finish(config.tool_call && !reply.mismatch ? "tool_calls" : "stop"));
   add(wire::StreamEvent::usage_report(reply.usage));
   add(wire::StreamEvent::end());
 
@@ -197,7 +238,7 @@ bool answer_stream(Exchange& ex, Wire& out, const wire::CanonicalRequest& reques
   ex.journal.update(ex.entry, [](JournalEntry& e) { e.status = 200; });
   if (!out.write_raw(head)) return false;
 
-  const int at = fault ? fire_index(*fault, frames, static_cast<int>(deltas.size())) : -1;
+  const int at = fault ? fire_index(*fault, frames, content) : -1;
   int64_t pace_ms = config.event_delay_ms;
   int drip = 0;
   auto write_frame = [&](const std::string& bytes) {
@@ -226,9 +267,8 @@ bool answer_stream(Exchange& ex, Wire& out, const wire::CanonicalRequest& reques
           out.fired();
           // A cut event is closed first, so the error arrives as an event of its own.
           std::string bytes = f.position == FaultPosition::MidEvent ? "\n\n" : "";
-          encoder->encode(wire::StreamEvent::error_event(default_stream_error(
-                              config.dialect, f.error_type, f.error_code, f.error_message)),
-                          bytes);
+          bytes += error_frame_at(i, default_stream_error(config.dialect, f.error_type, f.error_code,
+                                                          f.error_message));
           if (!out.write_chunk(bytes) || !out.write_raw(net::kLastChunk)) return false;
           out.finish("error_event");
           return false;
@@ -240,11 +280,8 @@ bool answer_stream(Exchange& ex, Wire& out, const wire::CanonicalRequest& reques
           return false;
         case FaultAction::Malformed: {
           out.fired();
-          std::string bytes;
-          encoder->encode(wire::StreamEvent::malformed("{\"choices\": [{\"delta\": {\"content\": \"",
-                                                       "midstream malformed fault"),
-                          bytes);
-          if (!out.write_chunk(bytes) || !out.pause(kHoldAfterCorruption)) return false;
+          if (!out.write_chunk(malformed_frame(config.dialect)) || !out.pause(kHoldAfterCorruption))
+            return false;
           break;
         }
         case FaultAction::DuplicateEvent:
@@ -285,6 +322,10 @@ bool answer_whole(Exchange& ex, Wire& out, const ModelReply& reply,
   completion.text = reply.text;
   completion.finish_reason = "stop";
   completion.usage = reply.usage;
+  if (config.tool_call && !reply.mismatch) {
+    completion.finish_reason = "tool_calls";
+    completion.tool_calls.push_back({0, config.tool_call->id, config.tool_call->name, config.tool_call->arguments});
+  }
   const std::string body = wire::encode_completion(config.dialect, completion);
   std::string head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
                      std::to_string(body.size()) + "\r\n" +
@@ -371,7 +412,9 @@ bool answer_exchange(Exchange& ex, const net::RequestHead& head, const std::stri
     if (verdict.rejected) return send_plain_error(ex, out, 400, verdict.message, "rejected", keep_alive);
   }
 
-  const ModelReply reply = answer_request(*request, ex.config.answer);
+  ModelReply reply = answer_request(*request, ex.config.answer);
+  if (ex.config.tool_call && !reply.mismatch)
+    reply.usage.output_tokens += wire::count_tokens(ex.config.tool_call->arguments);
   ex.journal.update(ex.entry, [&](JournalEntry& e) {
     e.continuation = reply.continuation;
     e.partial = reply.partial;

@@ -61,6 +61,12 @@ PrefillVerdict check_prefill(const wire::CanonicalRequest& request, bool reject_
   return verdict;
 }
 
+std::vector<std::string> split_fragments(const std::string& arguments, size_t bytes) {
+  std::vector<std::string> fragments;
+  for (size_t i = 0; i < arguments.size(); i += bytes) fragments.push_back(arguments.substr(i, bytes));
+  return fragments;
+}
+
 std::vector<std::string> split_deltas(const std::string& text, int words) {
   std::vector<std::string> deltas;
   std::string current;

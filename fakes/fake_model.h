@@ -6,7 +6,7 @@
 // either the last message, or is followed only by system/developer/user messages that ask to
 // continue (their text contains "continu", any case). Its partial P is that assistant text.
 // Token rule: input = whitespace-separated words of every message; output = words of the text
-// this reply carries.
+// this reply carries, plus the words of a tool call's arguments when the reply makes one.
 #include <string>
 #include <vector>
 
@@ -35,6 +35,9 @@ ModelReply answer_request(const wire::CanonicalRequest& request, const std::stri
 // Anthropic's prefill rules: a final assistant message ending in whitespace is rejected; with
 // reject_all (newer models), any final assistant message is.
 PrefillVerdict check_prefill(const wire::CanonicalRequest& request, bool reject_all);
+
+// Splits a tool call's arguments into fragments of at most `bytes` bytes.
+std::vector<std::string> split_fragments(const std::string& arguments, size_t bytes = 8);
 
 // Splits text into deltas of `words` words each; whitespace stays attached to the word after it
 // ("I'm unable to" -> "I'm", " unable", " to"), so concatenating the deltas gives the text back.

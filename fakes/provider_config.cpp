@@ -39,6 +39,17 @@ ProviderConfig parse_provider(const nlohmann::json& json, const std::string& nam
   config.refuse_connections = reader.bool_or("refuse_connections", false);
   config.reject_prefill = reader.bool_or("reject_prefill", false);
   config.event_delay_ms = reader.int_in("event_delay_ms", 0, 0, 60'000);
+  if (reader.has("tool_call")) {
+    wire::ObjectReader tool = reader.object("tool_call");
+    ToolCallSpec spec;
+    spec.id = tool.string_or("id", spec.id);
+    spec.name = tool.required_string("name");
+    spec.arguments = tool.required_string("arguments");
+    if (nlohmann::json::parse(spec.arguments, nullptr, false).is_discarded())
+      tool.fail("arguments", "the tool call's arguments as a JSON text");
+    tool.finish();
+    config.tool_call = std::move(spec);
+  }
   reader.finish();
   return config;
 }

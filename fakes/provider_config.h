@@ -23,6 +23,13 @@ struct ScriptEntry {
   std::string describe() const { return fault ? fault->describe() : "ok"; }
 };
 
+// A tool call the model makes after its text: streamed as argument fragments of 8 bytes.
+struct ToolCallSpec {
+  std::string id = "call_midstream_1";
+  std::string name;
+  std::string arguments;  // the complete JSON arguments
+};
+
 struct ProviderConfig {
   std::string name;
   wire::Dialect dialect = wire::Dialect::OpenAIChat;
@@ -34,11 +41,13 @@ struct ProviderConfig {
   bool refuse_connections = false;  // the port exists but nobody listens: ECONNREFUSED
   bool reject_prefill = false;      // 400 for any request ending in an assistant prefill
   int64_t event_delay_ms = 0;       // pause before every event (a steadily slow model)
+  std::optional<ToolCallSpec> tool_call;  // the answer ends with this tool call
 };
 
 // Reads one provider object; `name` is its key in the scenario's "providers" map.
 // Shape: {"dialect", "answer", "model", "words_per_delta", "script": ["ok" | FAULT, ...],
-//         "then": "ok" | FAULT, "refuse_connections", "reject_prefill", "event_delay_ms"}.
+//         "then": "ok" | FAULT, "refuse_connections", "reject_prefill", "event_delay_ms",
+//         "tool_call": {"name", "arguments", "id"}}.
 ProviderConfig parse_provider(const nlohmann::json& json, const std::string& name,
                               const std::string& file, const std::string& pointer);
 // Reads a script entry: the string "ok" or a fault object.

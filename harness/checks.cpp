@@ -155,10 +155,25 @@ std::vector<CheckResult> run_checks(const Observation& o) {
         "a prefix of " + quote(answer), quote(o.front.text), "what was sent must be the answer's beginning, once");
   }
 
+  // tool_call.exact: the answer's tool call arrives whole, once.
+  if (s.tool_call() && e.outcome == Outcome::Complete && !o.client.disconnected) {
+    const auto& want = *s.tool_call();
+    std::string actual;
+    for (const auto& call : o.front.tool_calls)
+      actual += (actual.empty() ? "" : "; ") + call.name + " " + quote(call.arguments, 80);
+    const bool ok = o.front.tool_calls.size() == 1 && o.front.tool_calls[0].name == want.name &&
+                    o.front.tool_calls[0].arguments == want.arguments;
+    add(check::kToolCall, Severity::Must, ok, want.name + " " + quote(want.arguments, 80),
+        actual.empty() ? "no tool call" : actual);
+  }
+
   // no_truncated_success: always applies.
   {
     const bool complete_looking = presented_as_complete(o);
-    const bool ok = !complete_looking || o.front.text == answer;
+    bool whole = o.front.text == answer;
+    if (s.tool_call())
+      whole = whole && o.front.tool_calls.size() == 1 && o.front.tool_calls[0].arguments == s.tool_call()->arguments;
+    const bool ok = !complete_looking || whole;
     add(check::kNoTruncatedSuccess, Severity::Must, ok,
         "a clean end of stream only after the whole answer",
         complete_looking ? "clean end with text " + quote(o.front.text) : "not presented as complete",
@@ -357,7 +372,7 @@ Grade grade(const Scenario& scenario, const std::vector<CheckResult>& checks,
     return {reports::Verdict::NonStrict, "SHOULD failed: " + shoulds.front()->id};
   }
   static const std::vector<std::string> rescue = {check::kOutcome, check::kTextExact, check::kAttempts,
-                                                  check::kContinuation, check::kUsage};
+                                                  check::kContinuation, check::kUsage, check::kToolCall};
   const bool only_rescue = std::all_of(musts.begin(), musts.end(), [](const CheckResult* c) {
     return std::find(rescue.begin(), rescue.end(), c->id) != rescue.end();
   });

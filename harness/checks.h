@@ -32,6 +32,7 @@ inline constexpr const char* kFaultFired = "harness.fault_fired";
 inline constexpr const char* kOutcome = "outcome";
 inline constexpr const char* kTextExact = "text.exact";
 inline constexpr const char* kTextPrefix = "text.prefix";
+inline constexpr const char* kToolCall = "tool_call.exact";
 inline constexpr const char* kNoTruncatedSuccess = "no_truncated_success";
 inline constexpr const char* kWellFormed = "stream.well_formed";
 inline constexpr const char* kSinglePreamble = "preamble.single";

@@ -88,6 +88,7 @@ FrontView read_front(const ClientSpec& spec, const ClientTranscript& t) {
       return view;
     }
     view.text = completion->text;
+    view.tool_calls = completion->tool_calls;
     view.usage = completion->usage;
     if (!completion->finish_reason.empty()) view.finish_reasons.push_back(completion->finish_reason);
     view.preambles = 1;
@@ -110,6 +111,16 @@ FrontView read_front(const ClientSpec& spec, const ClientTranscript& t) {
       switch (event.kind) {
         case wire::EventKind::Preamble: ++view.preambles; break;
         case wire::EventKind::TextDelta: view.text += event.text; break;
+        case wire::EventKind::ToolDelta: {
+          const auto index = static_cast<size_t>(std::max(0, event.tool.index));
+          if (view.tool_calls.size() <= index) view.tool_calls.resize(index + 1);
+          auto& call = view.tool_calls[index];
+          call.index = static_cast<int>(index);
+          if (!event.tool.id.empty()) call.id = event.tool.id;
+          if (!event.tool.name.empty()) call.name = event.tool.name;
+          call.arguments += event.tool.arguments;
+          break;
+        }
         case wire::EventKind::Usage: view.usage = event.usage; break;
         case wire::EventKind::Finish: view.finish_reasons.push_back(event.finish_reason); break;
         case wire::EventKind::Error: view.errors.push_back(event.error); break;

@@ -17,6 +17,7 @@ struct FrontView {
   std::vector<double> event_ms;      // arrival time of each SSE event
   int sse_events = 0;
   std::string text;
+  std::vector<wire::ToolDelta> tool_calls;  // merged by index: name and whole arguments
   std::optional<wire::Usage> usage;  // the last usage reported
   int preambles = 0;
   int role_chunks = 0;                // chat: chunks whose delta carries a role

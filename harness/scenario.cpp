@@ -239,6 +239,12 @@ Scenario parse_scenario(const nlohmann::json& json, const std::string& file) {
     if (p.answer != s.providers.front().answer)
       throw ConfigError(file, "/providers/" + p.name + "/answer",
                         "the same canonical answer for every provider (continuations must fit)");
+  for (const auto& p : s.providers)
+    if (p.tool_call.has_value() != s.providers.front().tool_call.has_value() ||
+        (p.tool_call && (p.tool_call->name != s.providers.front().tool_call->name ||
+                         p.tool_call->arguments != s.providers.front().tool_call->arguments)))
+      throw ConfigError(file, "/providers/" + p.name + "/tool_call",
+                        "the same tool call for every provider (one model, one answer)");
   if (!reader.is_object("router")) reader.fail("router", "a router config object");
   s.router = reader.raw("router");
   validate_router(s);

@@ -54,6 +54,8 @@ struct Scenario {
   const fakes::ProviderConfig* provider(const std::string& name) const;
   // The canonical answer the client must end with (all providers share it in a valid scenario).
   const std::string& answer() const;
+  // The tool call the answer ends with, when the providers make one.
+  const std::optional<fakes::ToolCallSpec>& tool_call() const { return providers.front().tool_call; }
 };
 
 // Throws wire::ConfigError.

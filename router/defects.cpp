@@ -41,6 +41,8 @@ const std::vector<DefectInfo>& all_defects() {
        "the whitespace stripped from a prefill is sent to the client a second time"},
       {defect::kSequenceRestart, "routers that encode each attempt's Responses events afresh",
        "after a mid-stream fallback the Responses sequence_number starts again from 0"},
+      {defect::kSpliceToolCall, "LiteLLM #31067: a tool call spliced across a fallback",
+       "a failure while a tool call is streaming is continued anyway, so the call is garbled"},
   };
   return kDefects;
 }

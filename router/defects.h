@@ -36,6 +36,7 @@ inline constexpr std::string_view kNoRetryOnceOpen = "bifrost-no-retry-once-open
 inline constexpr std::string_view kPrefillEverywhere = "prefill-everywhere";
 inline constexpr std::string_view kBrokenSeam = "broken-whitespace-seam";
 inline constexpr std::string_view kSequenceRestart = "sequence-restart";
+inline constexpr std::string_view kSpliceToolCall = "splice-tool-call";
 }  // namespace defect
 
 class Defects {

@@ -284,7 +284,7 @@ bool Session::handle_failure(const AttemptFailure& failure) {
   const bool committed = client_->committed();
   if (committed) {
     if (defects_.on(defect::kCleanCloseAfterDrop) || settings_.mid_stream == MidStreamPolicy::Error ||
-        client_->tool_in_flight() ||
+        (client_->tool_in_flight() && !defects_.on(defect::kSpliceToolCall)) ||
         (defects_.on(defect::kNoMidStreamFallback) && front_ == wire::Dialect::OpenAIResponses) ||
         defects_.on(defect::kFallbackOnlyFirstEventError)) {
       finish_with_error(failure);

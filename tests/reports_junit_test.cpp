@@ -191,7 +191,7 @@ TEST(ReportsWriteAll, WritesBothFilesIntoANewDirectory) {
   RunResults run = sample_results();
   run.tool_version = "1.2.3";
   const std::vector<std::string> paths = write_all(run, dir.string());
-  ASSERT_EQ(paths.size(), 2u);
+  ASSERT_EQ(paths.size(), 4u);  // results.json, junit.xml, scorecard.md, index.html
   EXPECT_EQ(paths[0], (dir / "results.json").string());
   EXPECT_EQ(paths[1], (dir / "junit.xml").string());
 

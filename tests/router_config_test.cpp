@@ -234,7 +234,7 @@ TEST(RouterDefects, EveryConstantIsKnownAndDescribed) {
       defect::kCommitBeforeContent, defect::kUpstreamLeftOpen,    defect::kIgnoreRetryAfter,
       defect::kRetryClientErrors,   defect::kFallbackOnlyFirstEventError,
       defect::kIgnoreDisableFallbacks, defect::kNoRetryOnceOpen,  defect::kPrefillEverywhere,
-      defect::kBrokenSeam,          defect::kSequenceRestart};
+      defect::kBrokenSeam,          defect::kSequenceRestart,     defect::kSpliceToolCall};
   EXPECT_EQ(all_defects().size(), constants.size());
   for (std::string_view name : constants) EXPECT_TRUE(is_known_defect(name)) << name;
   for (const DefectInfo& info : all_defects()) {
