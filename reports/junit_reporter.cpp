@@ -9,45 +9,12 @@
 #include <vector>
 
 #include "reports/reporter.h"
+#include "reports/format.h"
 
 namespace midstream::reports {
 namespace {
 
 constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD in UTF-8
-
-// Decodes one UTF-8 sequence at text[at]; returns its length, or 0 if it is not valid UTF-8
-// (truncated, overlong, surrogate, beyond U+10FFFF).
-std::size_t decode_utf8(std::string_view text, std::size_t at, char32_t& code_point) {
-  const auto lead = static_cast<unsigned char>(text[at]);
-  std::size_t length = 0;
-  char32_t value = 0;
-  if (lead < 0x80) {
-    code_point = lead;
-    return 1;
-  } else if (lead >= 0xC2 && lead <= 0xDF) {
-    length = 2;
-    value = lead & 0x1Fu;
-  } else if (lead >= 0xE0 && lead <= 0xEF) {
-    length = 3;
-    value = lead & 0x0Fu;
-  } else if (lead >= 0xF0 && lead <= 0xF4) {
-    length = 4;
-    value = lead & 0x07u;
-  } else {
-    return 0;
-  }
-  if (at + length > text.size()) return 0;
-  for (std::size_t i = 1; i < length; ++i) {
-    const auto next = static_cast<unsigned char>(text[at + i]);
-    if ((next & 0xC0u) != 0x80u) return 0;
-    value = (value << 6) | (next & 0x3Fu);
-  }
-  const bool overlong = (length == 3 && value < 0x800) || (length == 4 && value < 0x10000);
-  const bool surrogate = value >= 0xD800 && value <= 0xDFFF;
-  if (overlong || surrogate || value > 0x10FFFF) return 0;
-  code_point = value;
-  return length;
-}
 
 // The Char production of XML 1.0.
 bool allowed_in_xml(char32_t c) {

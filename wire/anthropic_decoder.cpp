@@ -14,15 +14,8 @@ using detail::json;
 class AnthropicDecoder final : public StreamDecoder {
  public:
   void decode(const SseEvent& event, std::vector<StreamEvent>& out) override {
-    const json payload = json::parse(event.data, nullptr, false);
-    if (payload.is_discarded()) {
-      out.push_back(StreamEvent::malformed(event.data, "invalid JSON"));
-      return;
-    }
-    if (!payload.is_object()) {
-      out.push_back(StreamEvent::malformed(event.data, "not a JSON object"));
-      return;
-    }
+    json payload;
+    if (!detail::parse_event_object(event, payload, out)) return;
     std::string type = detail::string_member(payload, "type");
     if (type.empty()) type = event.event;
 

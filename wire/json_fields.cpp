@@ -44,4 +44,17 @@ std::string dump_compact(const ordered_json& value) {
   return value.dump(-1, ' ', false, ordered_json::error_handler_t::replace);
 }
 
+bool parse_event_object(const SseEvent& event, json& payload, std::vector<StreamEvent>& out) {
+  payload = json::parse(event.data, nullptr, false);
+  if (payload.is_discarded()) {
+    out.push_back(StreamEvent::malformed(event.data, "invalid JSON"));
+    return false;
+  }
+  if (!payload.is_object()) {
+    out.push_back(StreamEvent::malformed(event.data, "not a JSON object"));
+    return false;
+  }
+  return true;
+}
+
 }  // namespace midstream::wire::detail

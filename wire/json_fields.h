@@ -4,7 +4,12 @@
 #include <cstdint>
 #include <string>
 
+#include <vector>
+
 #include <nlohmann/json.hpp>
+
+#include "wire/events.h"
+#include "wire/sse.h"
 
 namespace midstream::wire::detail {
 
@@ -24,6 +29,10 @@ std::string scalar_text(const json& value);
 const json& object_member(const json& object, const std::string& key);
 // The member if it is an array, else an empty array.
 const json& array_member(const json& object, const std::string& key);
+
+// Parses an SSE event's data as a JSON object. Anything else appends a Malformed event to out
+// and returns false: decoders never throw on what a provider sent.
+bool parse_event_object(const SseEvent& event, json& payload, std::vector<StreamEvent>& out);
 
 // Compact JSON for the wire (invalid UTF-8 replaced rather than thrown on).
 std::string dump_compact(const ordered_json& value);

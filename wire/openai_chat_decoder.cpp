@@ -17,15 +17,8 @@ class ChatDecoder final : public StreamDecoder {
       out.push_back(StreamEvent::end());
       return;
     }
-    const json chunk = json::parse(event.data, nullptr, false);
-    if (chunk.is_discarded()) {
-      out.push_back(StreamEvent::malformed(event.data, "invalid JSON"));
-      return;
-    }
-    if (!chunk.is_object()) {
-      out.push_back(StreamEvent::malformed(event.data, "not a JSON object"));
-      return;
-    }
+    json chunk;
+    if (!detail::parse_event_object(event, chunk, out)) return;
     if (chunk.contains("error")) {
       out.push_back(StreamEvent::error_event(detail::read_openai_error(chunk["error"])));
       return;

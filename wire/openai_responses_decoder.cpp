@@ -3,6 +3,7 @@
 #include <map>
 #include <utility>
 
+#include "wire/json_fields.h"
 #include "wire/openai_error.h"
 #include "wire/openai_responses.h"
 
@@ -14,15 +15,8 @@ using detail::json;
 class ResponsesDecoder final : public StreamDecoder {
  public:
   void decode(const SseEvent& event, std::vector<StreamEvent>& out) override {
-    const json payload = json::parse(event.data, nullptr, false);
-    if (payload.is_discarded()) {
-      out.push_back(StreamEvent::malformed(event.data, "invalid JSON"));
-      return;
-    }
-    if (!payload.is_object()) {
-      out.push_back(StreamEvent::malformed(event.data, "not a JSON object"));
-      return;
-    }
+    json payload;
+    if (!detail::parse_event_object(event, payload, out)) return;
     // The payload's own type decides: the `event:` line is optional for a reader.
     std::string type = detail::string_member(payload, "type");
     if (type.empty()) type = event.event;
