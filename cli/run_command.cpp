@@ -2,16 +2,25 @@
 #include <fnmatch.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <map>
+#include <set>
 #include <sstream>
+#include <stdexcept>
 #include <thread>
+
+#include <nlohmann/json.hpp>
 
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "harness/runner.h"
 #include "harness/scenario.h"
+#include "harness/target.h"
 #include "reports/reporter.h"
 #include "router/defects.h"
 
@@ -28,11 +37,28 @@ FAIL or ERROR.
 
 options:
   --filter GLOB     only scenarios whose id or file name matches (e.g. '1.*', '*reset*')
+  --shard I/N       only every N-th scenario of the sorted selection, starting at index I
+                    (0-based): shards 0/N ... N-1/N partition it exactly; put their
+                    results.json back together with `midstream merge`
   --jobs N          scenarios run at once (default: 4)
   --out DIR         where the reports go (default: midstream-report)
-  --target NAME     the router under test (default: embedded, the reference router in-process)
-  --defect NAME     turn on a defect switch of the reference router (repeatable; see
-                    `midstream defects`), to see which scenarios catch it
+  --target NAME     the router under test (default: embedded); repeatable: the catalogue runs
+                    against each target in turn, into one report with a column per target
+                      embedded     the reference router in-process
+                      process      the reference router as its own process per scenario
+                                   (`midstream router --config TMPFILE --port 0`, this binary)
+                      process=PATH the same with another midstream binary
+                      url=http://127.0.0.1:PORT
+                                   a router you run and configure yourself (loopback only);
+                                   needs --fakes-port-base; its scenarios run one at a time
+  --fakes-port-base N
+                    url target: the fakes listen on fixed ports, per scenario its providers
+                    in name order on N, N+1, ...; the deployments to configure are printed
+                    and written to DIR/deployments.json before the run
+  --deployments-only
+                    url target: print and write deployments.json, then exit without running
+  --defect NAME     turn on a defect switch of the reference router (embedded, process;
+                    repeatable; see `midstream defects`), to see which scenarios catch it
   --seed N          seed for the router's jitter (default: 1)
   --verbose         print every failed check of every non-PASS result
 
@@ -40,17 +66,24 @@ examples:
   midstream run                                  # whole catalogue, embedded reference router
   midstream run scenarios/3-midstream --jobs 8   # one category
   midstream run --filter '3.1.*' --defect resend-partial
+  midstream run --target embedded --target process --jobs 8   # two columns in one scorecard
+  midstream run --shard 0/2 --out s0 && midstream run --shard 1/2 --out s1 &&
+    midstream merge s0/results.json s1/results.json --out merged
+  midstream run --target url=http://127.0.0.1:4000 --fakes-port-base 9100 --filter 3.1.1
 )";
 
-constexpr const char* kListHelp = R"(usage: midstream list [PATHS...] [--filter GLOB]
+constexpr const char* kListHelp = R"(usage: midstream list [PATHS...] [--filter GLOB] [--shard I/N]
 
 Lists scenarios (default: the catalogue in scenarios/) with id, front, stream mode, upstream
-dialects and title. A scenario file that does not load is reported with its path, the JSON
-pointer and what was expected, and the command exits 2.
+dialects and title; --shard I/N lists what `midstream run --shard I/N` would run. A scenario
+file that does not load is reported with its path, the JSON pointer and what was expected, and
+the command exits 2.
 )";
 
-std::vector<harness::Scenario> load_selected(Args& args) {
+std::vector<harness::Scenario> load_selected(Args& args, std::string* shard_text = nullptr) {
   auto filter = args.value("--filter");
+  auto shard = args.value("--shard");
+  if (shard && shard_text) *shard_text = *shard;
   auto paths = args.positionals();
   if (paths.empty()) paths.push_back(MIDSTREAM_SCENARIO_DIR);
   std::vector<harness::Scenario> scenarios;
@@ -62,6 +95,13 @@ std::vector<harness::Scenario> load_selected(Args& args) {
       continue;
     scenarios.push_back(std::move(scenario));
   }
+  if (shard) {
+    try {
+      scenarios = harness::select_shard(scenarios, harness::parse_shard(*shard));
+    } catch (const std::invalid_argument& error) {
+      throw UsageError(error.what());
+    }
+  }
   return scenarios;
 }
 
@@ -72,9 +112,10 @@ std::string one_line(const std::string& text, size_t max) {
   return out;
 }
 
-void print_failures(const reports::ScenarioResult& r, bool verbose) {
-  std::cout << "  " << std::left << std::setw(11) << reports::to_string(r.verdict) << r.scenario
-            << "  " << r.title << "\n      " << r.reason << "\n";
+void print_failures(const reports::ScenarioResult& r, bool verbose, bool with_target) {
+  std::cout << "  " << std::left << std::setw(11) << reports::to_string(r.verdict) << r.scenario;
+  if (with_target) std::cout << "  [" << r.target << "]";
+  std::cout << "  " << r.title << "\n      " << r.reason << "\n";
   int shown = 0;
   for (const auto& c : r.checks) {
     if (c.passed) continue;
@@ -89,6 +130,38 @@ void print_failures(const reports::ScenarioResult& r, bool verbose) {
   }
 }
 
+// Prints the deployments a url target's router must be configured with, and how many distinct
+// router configs the selection needs (a router holds one at a time).
+void print_deployments(const nlohmann::ordered_json& sheet, const std::string& path) {
+  std::cout << "deployments for the router at " << sheet["router_url"].get<std::string>() << " (fakes from port "
+            << sheet["fakes_port_base"].get<int>() << "; each scenario's full router config is \"config\" in "
+            << path << "):\n";
+  std::set<std::string> distinct;
+  for (const auto& entry : sheet["scenarios"]) {
+    std::cout << "  " << entry["scenario"].get<std::string>() << "  " << entry["title"].get<std::string>() << "\n";
+    std::map<std::string, std::string> fake_of;
+    for (const auto& [name, provider] : entry["providers"].items())
+      fake_of[provider["api_base"].get<std::string>()] = name + ", " + provider["dialect"].get<std::string>();
+    for (const auto& deployment : entry["config"].value("model_list", nlohmann::ordered_json::array())) {
+      const auto params = deployment.value("litellm_params", nlohmann::ordered_json::object());
+      const std::string base = params.value("api_base", "");
+      std::cout << "      " << std::left << std::setw(14) << deployment.value("model_name", "?") << " -> "
+                << params.value("model", "?") << " at " << base;
+      if (fake_of.count(base)) std::cout << " (fake " << fake_of[base] << ")";
+      std::cout << "\n";
+    }
+    std::cout << "      router_settings " << entry["config"].value("router_settings", nlohmann::ordered_json::object()).dump()
+              << "\n";
+    distinct.insert(entry["config"].dump());
+  }
+  std::cout << sheet["scenarios"].size() << " scenarios need " << distinct.size()
+            << (distinct.size() == 1 ? " router config" : " distinct router configs")
+            << (distinct.size() > 1 ? ": a router holds one at a time, so run the scenarios of one config per router "
+                                      "start (e.g. --filter ID)"
+                                    : "")
+            << "\n\n";
+}
+
 }  // namespace
 
 int run_command(int argc, char** argv) {
@@ -101,42 +174,119 @@ int run_command(int argc, char** argv) {
   options.jobs = static_cast<int>(args.integer("--jobs", 4, 1, 256));
   options.seed = static_cast<uint64_t>(args.integer("--seed", 1, 0, 1L << 62));
   const std::string out_dir = args.value("--out").value_or("midstream-report");
-  const std::string target_name = args.value("--target").value_or("embedded");
+  auto target_specs = args.values("--target");
+  if (target_specs.empty()) target_specs.push_back("embedded");
+  const auto fakes_port_base = static_cast<uint16_t>(args.integer("--fakes-port-base", 0, 1, 65535));
+  const bool deployments_only = args.flag("--deployments-only");
   const auto defects = args.values("--defect");
   const bool verbose = args.flag("--verbose");
   for (const auto& d : defects)
     if (!router::is_known_defect(d)) throw UsageError("unknown defect '" + d + "' (see `midstream defects`)");
-  auto target = harness::make_target_factory(target_name, defects);
-  auto scenarios = load_selected(args);
+
+  harness::TargetOptions target_options;
+  target_options.defects = defects;
+  target_options.fakes_port_base = fakes_port_base;
+  std::vector<harness::TargetFactory> targets;
+  std::vector<reports::TargetInfo> infos;
+  std::vector<int> caps;  // each target's max_jobs()
+  std::vector<std::string> url_specs;
+  for (const auto& spec : target_specs) {
+    try {
+      targets.push_back(harness::make_target_factory(spec, target_options));
+    } catch (const std::runtime_error& error) {
+      throw UsageError(error.what());
+    }
+    {
+      const auto probe = targets.back()();
+      infos.push_back(probe->info());
+      caps.push_back(probe->max_jobs());
+    }
+    for (size_t i = 0; i + 1 < infos.size(); ++i)
+      if (infos[i].name == infos.back().name)
+        throw UsageError("two targets named '" + infos.back().name + "': a run holds one column per target name");
+    if (infos.back().name == "url") url_specs.push_back(spec.substr(spec.find('=') + 1));
+  }
+  if (fakes_port_base != 0 && url_specs.empty())
+    throw UsageError("--fakes-port-base is for a url target (--target url=http://127.0.0.1:PORT)");
+  if (deployments_only && url_specs.empty())
+    throw UsageError("--deployments-only is for a url target (--target url=http://127.0.0.1:PORT)");
+  std::string shard;
+  auto scenarios = load_selected(args, &shard);
   if (scenarios.empty()) throw UsageError("no scenario matched");
 
+  for (const auto& url : url_specs) {
+    const uint16_t router_port = harness::parse_loopback_url(url);
+    size_t most = 0;
+    for (const auto& s : scenarios) most = std::max(most, s.providers.size());
+    try {
+      for (const auto& s : scenarios) harness::fixed_base_urls(s, fakes_port_base);
+    } catch (const std::runtime_error& error) {
+      throw UsageError(error.what());
+    }
+    if (router_port >= fakes_port_base && router_port < fakes_port_base + most)
+      throw UsageError("the router's port " + std::to_string(router_port) + " is among the fakes' ports " +
+                       std::to_string(fakes_port_base) + ".." + std::to_string(fakes_port_base + most - 1) +
+                       "; pick another --fakes-port-base");
+    const auto sheet = harness::deployment_sheet(scenarios, url, fakes_port_base);
+    std::filesystem::create_directories(out_dir);
+    const std::string path = (std::filesystem::path(out_dir) / "deployments.json").string();
+    std::ofstream file(path);
+    file << sheet.dump(2) << "\n";
+    file.close();
+    if (!file) throw std::runtime_error("cannot write " + path);
+    print_deployments(sheet, path);
+    if (deployments_only) {
+      std::cout << "wrote " << path << "\n";
+      return 0;
+    }
+    if (options.jobs > 1)
+      std::cerr << "midstream: note: scenarios against url=" << url
+                << " run one at a time (--jobs " << options.jobs << " ignored for it): their fakes share ports "
+                << fakes_port_base << ".." << fakes_port_base + most - 1 << "\n";
+  }
+
   const bool tty = isatty(STDERR_FILENO) != 0;
-  std::cerr << "midstream " << MIDSTREAM_VERSION << ": " << scenarios.size() << " scenarios against "
-            << harness::describe(target()->info()) << ", " << options.jobs << " at a time\n";
-  options.on_result = [tty](const reports::ScenarioResult& r, size_t done, size_t total) {
+  std::cerr << "midstream " << MIDSTREAM_VERSION << ": " << scenarios.size() << " scenarios";
+  if (!shard.empty()) std::cerr << " (shard " << shard << ")";
+  std::cerr << " against ";
+  for (size_t i = 0; i < infos.size(); ++i) std::cerr << (i ? "; " : "") << harness::describe(infos[i]);
+  std::cerr << ", " << options.jobs << " at a time";
+  for (size_t i = 0; i < infos.size(); ++i)
+    if (caps[i] > 0 && caps[i] < options.jobs) std::cerr << " (" << infos[i].name << ": " << caps[i] << ")";
+  std::cerr << "\n";
+  size_t name_width = 0;
+  for (const auto& info : infos) name_width = std::max(name_width, info.name.size());
+  options.on_result = [tty, name_width](const reports::ScenarioResult& r, size_t done, size_t total) {
     std::ostringstream line;
-    line << "[" << std::setw(3) << done << "/" << total << "] " << std::left << std::setw(11)
-         << reports::to_string(r.verdict) << std::setw(8) << r.scenario << " "
-         << one_line(r.title, 60) << " (" << static_cast<long>(r.duration_ms) << " ms)";
+    line << "[" << std::setw(3) << done << "/" << total << "] " << std::left
+         << std::setw(static_cast<int>(name_width) + 1) << r.target << std::setw(11)
+         << reports::to_string(r.verdict) << std::setw(8) << r.scenario << " " << one_line(r.title, 60) << " ("
+         << static_cast<long>(r.duration_ms) << " ms)";
     if (tty) std::cerr << "\r\033[K" << line.str() << std::flush;
     else std::cerr << line.str() << "\n";
   };
-  auto results = harness::run_scenarios(scenarios, target, options);
+  auto results = harness::run_targets(scenarios, targets, options);
   if (tty) std::cerr << "\r\033[K";
 
-  std::cout << "\n" << results.results.size() << " scenarios against " << harness::describe(results.targets.front())
-            << " in " << std::fixed << std::setprecision(2) << results.wall_ms / 1000.0 << " s wall time\n";
-  const auto summary = results.summary();
-  for (auto verdict : {reports::Verdict::Pass, reports::Verdict::NonStrict, reports::Verdict::Safe,
-                       reports::Verdict::Unsupported, reports::Verdict::Fail, reports::Verdict::Error})
-    std::cout << "  " << reports::to_string(verdict) << " " << summary.at(reports::to_string(verdict));
-  std::cout << "\n";
+  const auto verdicts = {reports::Verdict::Pass, reports::Verdict::NonStrict, reports::Verdict::Safe,
+                         reports::Verdict::Unsupported, reports::Verdict::Fail, reports::Verdict::Error};
+  std::cout << "\n" << scenarios.size() << " scenarios against ";
+  for (size_t i = 0; i < results.targets.size(); ++i) std::cout << (i ? "; " : "") << harness::describe(results.targets[i]);
+  std::cout << " in " << std::fixed << std::setprecision(2) << results.wall_ms / 1000.0 << " s wall time\n";
+  for (const auto& info : results.targets) {
+    std::map<reports::Verdict, int> counts;
+    for (const auto& r : results.results)
+      if (r.target == info.name) ++counts[r.verdict];
+    if (results.targets.size() > 1) std::cout << "  " << std::left << std::setw(static_cast<int>(name_width) + 1) << info.name;
+    for (auto verdict : verdicts) std::cout << "  " << reports::to_string(verdict) << " " << counts[verdict];
+    std::cout << "\n";
+  }
   bool header = false;
   for (const auto& r : results.results) {
     if (r.verdict == reports::Verdict::Pass) continue;
     if (!header) std::cout << "\nnot PASS:\n";
     header = true;
-    print_failures(r, verbose);
+    print_failures(r, verbose, results.targets.size() > 1);
   }
   auto written = reports::write_all(results, out_dir);
   std::cout << "\nreports:";

@@ -44,8 +44,39 @@ TargetFactory embedded_target(std::vector<std::string> defects) {
 }
 
 TargetFactory make_target_factory(const std::string& spec, const std::vector<std::string>& defects) {
-  if (spec == "embedded" || spec == "reference") return embedded_target(defects);
-  throw std::runtime_error("unknown target '" + spec + "' (known: embedded)");
+  TargetOptions options;
+  options.defects = defects;
+  return make_target_factory(spec, options);
+}
+
+TargetFactory make_target_factory(const std::string& spec, const TargetOptions& options) {
+  const auto equals = spec.find('=');
+  const std::string kind = spec.substr(0, equals);
+  const std::string value = equals == std::string::npos ? "" : spec.substr(equals + 1);
+  if ((kind == "embedded" || kind == "reference") && equals == std::string::npos)
+    return embedded_target(options.defects);
+  if (kind == "process") {
+    if (equals != std::string::npos && value.empty())
+      throw std::runtime_error("target 'process=' needs the path of a midstream executable");
+    ProcessTargetOptions process;
+    process.executable = equals == std::string::npos ? options.executable : value;
+    process.defects = options.defects;
+    return process_target(std::move(process));
+  }
+  if (kind == "url") {
+    if (value.empty())
+      throw std::runtime_error("target 'url' needs the router's address: url=http://127.0.0.1:PORT");
+    if (!options.defects.empty())
+      throw std::runtime_error("defect switches belong to the reference router (targets embedded and "
+                               "process); the router behind url=" + value + " cannot take them");
+    if (options.fakes_port_base == 0)
+      throw std::runtime_error("target url=" + value +
+                               " needs --fakes-port-base N: the fakes must listen on fixed ports that "
+                               "the router's deployments point at");
+    return url_target(value, options.fakes_port_base);
+  }
+  throw std::runtime_error("unknown target '" + spec +
+                           "' (known: embedded, process, process=PATH, url=http://127.0.0.1:PORT)");
 }
 
 }  // namespace midstream::harness

@@ -1,6 +1,10 @@
 #include "harness/runner.h"
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
+#include <optional>
+#include <stdexcept>
 #include <ctime>
 #include <mutex>
 #include <thread>
@@ -16,6 +20,7 @@ namespace {
 
 constexpr auto kJournalSettle = std::chrono::milliseconds(2500);
 constexpr size_t kBodyCapture = 64 * 1024;
+constexpr auto kExitGrace = std::chrono::milliseconds(2000);
 
 bool router_alive(uint16_t port, std::string* detail) {
   net::ClientRequest request;
@@ -116,7 +121,7 @@ reports::ScenarioResult run_scenario(const Scenario& s, const TargetFactory& mak
   fleet.set_epoch(epoch);
   uint16_t port = 0;
   try {
-    fleet.start();
+    fleet.start(target->fakes_port_base());
     port = target->start(bind_router_config(s.router, fleet.base_urls()));
   } catch (const std::exception& error) {
     target->stop();
@@ -133,6 +138,10 @@ reports::ScenarioResult run_scenario(const Scenario& s, const TargetFactory& mak
 
   std::string alive_detail;
   const bool alive = router_alive(port, &alive_detail);
+  // A router process that died says how (exit status, signal) instead of only "refused".
+  std::optional<std::string> died;
+  if (!alive) died = target->exit_status(kExitGrace);
+  if (died) alive_detail = "the router process " + *died + "; " + alive_detail;
   target->stop();
   fleet.stop();
 
@@ -143,13 +152,18 @@ reports::ScenarioResult run_scenario(const Scenario& s, const TargetFactory& mak
   record_client(transcript, view, r);
   const Grade g = grade(s, r.checks, observation);
   r.verdict = g.verdict;
-  r.reason = g.reason;
+  r.reason = died ? "the router process " + *died + "; " + g.reason : g.reason;
   r.duration_ms = transcript.ended_ms - transcript.started_ms;
   return r;
 }
 
 reports::RunResults run_scenarios(const std::vector<Scenario>& scenarios, const TargetFactory& target,
                                   const RunOptions& options) {
+  return run_targets(scenarios, {target}, options);
+}
+
+reports::RunResults run_targets(const std::vector<Scenario>& scenarios, const std::vector<TargetFactory>& targets,
+                                const RunOptions& options) {
   reports::RunResults results;
   results.tool_version = MIDSTREAM_VERSION;
   results.seed = options.seed;
@@ -159,26 +173,60 @@ reports::RunResults run_scenarios(const std::vector<Scenario>& scenarios, const 
     std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
     results.started_at = buffer;
   }
-  results.targets.push_back(target()->info());
   const auto started = net::Clock::now();
-  results.results.resize(scenarios.size());
-  std::atomic<size_t> next{0};
+  const size_t total = scenarios.size() * targets.size();
+  results.results.resize(total);
   std::mutex report_mutex;
   size_t done = 0;
-  auto worker = [&] {
-    for (size_t i; (i = next.fetch_add(1)) < scenarios.size();) {
-      results.results[i] = run_scenario(scenarios[i], target);
-      std::lock_guard<std::mutex> lock(report_mutex);
-      ++done;
-      if (options.on_result) options.on_result(results.results[i], done, scenarios.size());
+  for (size_t t = 0; t < targets.size(); ++t) {
+    const TargetFactory& target = targets[t];
+    int max_jobs = 0;
+    {
+      const auto probe = target();
+      results.targets.push_back(probe->info());
+      max_jobs = probe->max_jobs();
     }
-  };
-  const int jobs = std::max(1, std::min<int>(options.jobs, static_cast<int>(scenarios.size())));
-  std::vector<std::thread> threads;
-  for (int j = 0; j < jobs; ++j) threads.emplace_back(worker);
-  for (auto& t : threads) t.join();
+    const size_t offset = t * scenarios.size();
+    std::atomic<size_t> next{0};
+    auto worker = [&] {
+      for (size_t i; (i = next.fetch_add(1)) < scenarios.size();) {
+        auto result = run_scenario(scenarios[i], target);
+        std::lock_guard<std::mutex> lock(report_mutex);
+        results.results[offset + i] = std::move(result);
+        ++done;
+        if (options.on_result) options.on_result(results.results[offset + i], done, total);
+      }
+    };
+    int jobs = std::max(1, std::min<int>(options.jobs, static_cast<int>(scenarios.size())));
+    if (max_jobs > 0) jobs = std::min(jobs, max_jobs);
+    std::vector<std::thread> threads;
+    for (int j = 0; j < jobs; ++j) threads.emplace_back(worker);
+    for (auto& thread : threads) thread.join();
+  }
   results.wall_ms = std::chrono::duration<double, std::milli>(net::Clock::now() - started).count();
   return results;
+}
+
+Shard parse_shard(const std::string& text) {
+  const auto fail = [&] {
+    return std::invalid_argument("--shard expects I/N with 0 <= I < N (e.g. 0/4 ... 3/4), got '" + text + "'");
+  };
+  const auto slash = text.find('/');
+  if (slash == std::string::npos || slash == 0 || slash + 1 == text.size()) throw fail();
+  const std::string index = text.substr(0, slash), count = text.substr(slash + 1);
+  const auto digits = [](const std::string& s) {
+    return s.size() <= 6 && std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
+  };
+  if (!digits(index) || !digits(count)) throw fail();
+  Shard shard{std::stoul(index), std::stoul(count)};
+  if (shard.count == 0 || shard.index >= shard.count) throw fail();
+  return shard;
+}
+
+std::vector<Scenario> select_shard(const std::vector<Scenario>& scenarios, const Shard& shard) {
+  std::vector<Scenario> selected;
+  for (size_t i = shard.index; i < scenarios.size(); i += shard.count) selected.push_back(scenarios[i]);
+  return selected;
 }
 
 }  // namespace midstream::harness
