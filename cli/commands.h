@@ -11,6 +11,7 @@ int selftest_command(int argc, char** argv); // midstream selftest
 int report_command(int argc, char** argv);  // midstream report
 int merge_command(int argc, char** argv);   // midstream merge
 int diff_command(int argc, char** argv);    // midstream diff
+int load_command(int argc, char** argv);    // midstream load
 
 // Blocks SIGINT and SIGTERM in every thread started afterwards, then waits for one.
 void block_stop_signals();

@@ -26,6 +26,8 @@ commands:
   merge A B ...       merge several results.json (shards, targets) into one report
   diff OLD NEW        regressions, fixes, added/removed scenarios and timing changes; exit 1 on
                       a regression
+  load                the router's added latency and throughput against a direct baseline
+                      (bounded, 127.0.0.1)
   version             print the version
 
 Run `midstream <command> --help` for a command's options.
@@ -51,6 +53,7 @@ int main(int argc, char** argv) {
     if (command == "report") return report_command(argc, argv);
     if (command == "merge") return merge_command(argc, argv);
     if (command == "diff") return diff_command(argc, argv);
+    if (command == "load") return load_command(argc, argv);
     if (command == "version" || command == "--version") {
       std::cout << "midstream " << MIDSTREAM_VERSION << "\n";
       return 0;
