@@ -22,8 +22,8 @@ class AnthropicDecoder final : public StreamDecoder {
     if (type == "message_start") {
       const json& message = detail::object_member(payload, "message");
       const json& usage = detail::object_member(message, "usage");
-      usage_ = Usage{detail::int_member(usage, "input_tokens"),
-                     detail::int_member(usage, "output_tokens")};
+      usage_ = Usage{detail::count_member(usage, "input_tokens"),
+                     detail::count_member(usage, "output_tokens")};
       StreamEvent preamble = StreamEvent::preamble(detail::string_member(message, "id"),
                                                    detail::string_member(message, "model"));
       preamble.usage = usage_;
@@ -62,8 +62,8 @@ class AnthropicDecoder final : public StreamDecoder {
       }
       // Cumulative: input as message_start said unless this event restates it.
       const json& usage = detail::object_member(payload, "usage");
-      usage_.input_tokens = detail::int_member(usage, "input_tokens", usage_.input_tokens);
-      usage_.output_tokens = detail::int_member(usage, "output_tokens", usage_.output_tokens);
+      usage_.input_tokens = detail::count_member(usage, "input_tokens", usage_.input_tokens);
+      usage_.output_tokens = detail::count_member(usage, "output_tokens", usage_.output_tokens);
       out.push_back(StreamEvent::usage_report(usage_));
     } else if (type == "message_stop") {
       out.push_back(StreamEvent::end());

@@ -17,9 +17,24 @@ std::string string_member(const json& object, const std::string& key) {
 int64_t int_member(const json& object, const std::string& key, int64_t fallback) {
   const json* value = member(object, key);
   if (value == nullptr) return fallback;
+  if (value->is_number_unsigned()) {
+    const uint64_t n = value->get<uint64_t>();
+    return n <= static_cast<uint64_t>(INT64_MAX) ? static_cast<int64_t>(n) : fallback;
+  }
   if (value->is_number_integer()) return value->get<int64_t>();
-  if (value->is_number_float()) return static_cast<int64_t>(value->get<double>());
+  if (value->is_number_float()) {
+    // Converting a double outside int64's range (1e300, or the infinity 1e999 parses to) is
+    // undefined behaviour; 2^63 itself is out of range, -2^63 is not.
+    const double d = value->get<double>();
+    if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0)) return fallback;
+    return static_cast<int64_t>(d);
+  }
   return fallback;
+}
+
+int64_t count_member(const json& object, const std::string& key, int64_t fallback) {
+  const int64_t n = int_member(object, key, -1);
+  return n >= 0 && n <= kMaxCount ? n : fallback;
 }
 
 std::string scalar_text(const json& value) {

@@ -20,8 +20,14 @@ using nlohmann::ordered_json;  // what encoders build: providers' key order, byt
 const json* member(const json& object, const std::string& key);
 // The member as a string; "" unless it is one.
 std::string string_member(const json& object, const std::string& key);
-// The member as an integer; `fallback` unless it is a number (fractions are truncated).
+// The member as an integer; `fallback` unless it is a number within int64's range (fractions
+// are truncated).
 int64_t int_member(const json& object, const std::string& key, int64_t fallback = 0);
+// The largest count (tokens) read from the wire: 2^53, what a JSON number holds exactly. Sums
+// and totals of counts within it cannot overflow.
+inline constexpr int64_t kMaxCount = int64_t{1} << 53;
+// The member as a count: an integer from 0 to kMaxCount, else `fallback`.
+int64_t count_member(const json& object, const std::string& key, int64_t fallback = 0);
 // A string as is, a number or boolean in its JSON spelling, "" for null or anything else
 // (error codes arrive as strings, numbers or null).
 std::string scalar_text(const json& value);

@@ -80,8 +80,8 @@ std::optional<Completion> decode_completion(std::string_view body, std::string* 
     completion.tool_calls.push_back(std::move(tool));
   }
   if (const json* usage = detail::member(root, "usage")) {
-    completion.usage = Usage{detail::int_member(*usage, "prompt_tokens"),
-                             detail::int_member(*usage, "completion_tokens")};
+    completion.usage = Usage{detail::count_member(*usage, "prompt_tokens"),
+                             detail::count_member(*usage, "completion_tokens")};
   }
   return completion;
 }

@@ -1,4 +1,5 @@
 // openai-chat stream decoding: `data: <chunk>` events ending with `data: [DONE]`.
+#include <map>
 #include <utility>
 
 #include "wire/json_fields.h"
@@ -37,20 +38,21 @@ class ChatDecoder final : public StreamDecoder {
       }
     }
     if (const json* usage = detail::member(chunk, "usage"); usage != nullptr) {
-      out.push_back(StreamEvent::usage_report(Usage{detail::int_member(*usage, "prompt_tokens"),
-                                                    detail::int_member(*usage, "completion_tokens")}));
+      out.push_back(StreamEvent::usage_report(
+          Usage{detail::count_member(*usage, "prompt_tokens"),
+                detail::count_member(*usage, "completion_tokens")}));
     }
   }
 
  private:
-  static void decode_delta(const json& delta, std::vector<StreamEvent>& out) {
+  void decode_delta(const json& delta, std::vector<StreamEvent>& out) {
     if (std::string text = detail::string_member(delta, "content"); !text.empty()) {
       out.push_back(StreamEvent::text_delta(std::move(text)));
     }
     for (const json& call : detail::array_member(delta, "tool_calls")) {
       const json& function = detail::object_member(call, "function");
       ToolDelta tool;
-      tool.index = static_cast<int>(detail::int_member(call, "index", 0));
+      tool.index = tool_index(detail::int_member(call, "index", 0));
       tool.id = detail::string_member(call, "id");
       tool.name = detail::string_member(function, "name");
       tool.arguments = detail::string_member(function, "arguments");
@@ -58,7 +60,17 @@ class ChatDecoder final : public StreamDecoder {
     }
   }
 
+  // The wire's own index keys a call; canonical calls are numbered 0, 1, ... in the order they
+  // appear, as in every dialect (a stream that starts at index 5, or at 2^31, is still call 0).
+  int tool_index(int64_t wire_index) {
+    const auto [it, inserted] = tool_by_index_.try_emplace(wire_index, next_tool_);
+    if (inserted) ++next_tool_;
+    return it->second;
+  }
+
   bool started_ = false;
+  int next_tool_ = 0;
+  std::map<int64_t, int> tool_by_index_;
 };
 
 }  // namespace

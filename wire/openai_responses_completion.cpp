@@ -66,8 +66,8 @@ std::optional<Completion> decode_completion(std::string_view body, std::string* 
   }
   completion.finish_reason = finish_reason_of(root);
   if (const json* usage = detail::member(root, "usage")) {
-    completion.usage = Usage{detail::int_member(*usage, "input_tokens"),
-                             detail::int_member(*usage, "output_tokens")};
+    completion.usage = Usage{detail::count_member(*usage, "input_tokens"),
+                             detail::count_member(*usage, "output_tokens")};
   }
   return completion;
 }

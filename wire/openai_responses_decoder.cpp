@@ -86,8 +86,8 @@ class ResponsesDecoder final : public StreamDecoder {
 
   static void push_usage(const json& response, std::vector<StreamEvent>& out) {
     if (const json* usage = detail::member(response, "usage")) {
-      out.push_back(StreamEvent::usage_report(Usage{detail::int_member(*usage, "input_tokens"),
-                                                    detail::int_member(*usage, "output_tokens")}));
+      out.push_back(StreamEvent::usage_report(Usage{detail::count_member(*usage, "input_tokens"),
+                                                    detail::count_member(*usage, "output_tokens")}));
     }
   }
 
