@@ -44,13 +44,18 @@ options:
   --out DIR         where the reports go (default: midstream-report)
   --target NAME     the router under test (default: embedded); repeatable: the catalogue runs
                     against each target in turn, into one report with a column per target
-                      embedded     the reference router in-process
+                      embedded     the reference router in-process (alias: reference)
                       process      the reference router as its own process per scenario
                                    (`midstream router --config TMPFILE --port 0`, this binary)
                       process=PATH the same with another midstream binary
                       url=http://127.0.0.1:PORT
                                    a router you run and configure yourself (loopback only);
                                    needs --fakes-port-base; its scenarios run one at a time
+                      portkey      the Portkey AI gateway pinned by peers/portkey (Node.js 20+;
+                                   `npm ci` into the build tree on first use), one process
+                                   for the run; each scenario's config goes in its
+                                   x-portkey-config header, what Portkey cannot express is
+                                   UNSUPPORTED with the reason
   --fakes-port-base N
                     url target: the fakes listen on fixed ports, per scenario its providers
                     in name order on N, N+1, ...; the deployments to configure are printed

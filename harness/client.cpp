@@ -31,7 +31,7 @@ std::string client_request_body(const ClientSpec& spec) {
 }
 
 ClientTranscript run_client(const ClientSpec& spec, uint16_t port, net::TimePoint epoch,
-                            const std::atomic<bool>* stop) {
+                            const std::atomic<bool>* stop, const net::HeaderList& extra_headers) {
   ClientTranscript t;
   t.started_ms = ms_since(epoch);
   const auto deadline = net::Clock::now() + std::chrono::milliseconds(spec.timeout_ms);
@@ -41,6 +41,7 @@ ClientTranscript run_client(const ClientSpec& spec, uint16_t port, net::TimePoin
   request.headers = {{"Content-Type", "application/json"},
                      {"Authorization", "Bearer sk-midstream-client"}};
   if (spec.stream) request.headers.emplace_back("Accept", "text/event-stream");
+  request.headers.insert(request.headers.end(), extra_headers.begin(), extra_headers.end());
   request.body = client_request_body(spec);
 
   net::HttpStream stream(stop);

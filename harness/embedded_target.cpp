@@ -75,8 +75,15 @@ TargetFactory make_target_factory(const std::string& spec, const TargetOptions& 
                                "the router's deployments point at");
     return url_target(value, options.fakes_port_base);
   }
+  if (kind == "portkey" && equals == std::string::npos) {
+    if (!options.defects.empty())
+      throw std::runtime_error("defect switches belong to the reference router (targets embedded and "
+                               "process); the portkey target cannot take them");
+    return portkey_target(default_portkey_options());
+  }
   throw std::runtime_error("unknown target '" + spec +
-                           "' (known: embedded, process, process=PATH, url=http://127.0.0.1:PORT)");
+                           "' (known: embedded (alias reference), process, process=PATH, "
+                           "url=http://127.0.0.1:PORT, portkey)");
 }
 
 }  // namespace midstream::harness

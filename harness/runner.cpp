@@ -115,21 +115,28 @@ reports::ScenarioResult run_scenario(const Scenario& s, const TargetFactory& mak
   };
   if (!target->supports_front(s.client.front))
     return finish(reports::Verdict::Unsupported, "the target does not serve the " + s.client.front + " front");
+  try {
+    if (const auto why = target->unsupported_reason(s)) return finish(reports::Verdict::Unsupported, *why);
+  } catch (const std::exception& error) {
+    return finish(reports::Verdict::Error, std::string("could not translate the router config: ") + error.what());
+  }
 
   fakes::FakeFleet fleet;
   for (const auto& p : s.providers) fleet.add(p);
   fleet.set_epoch(epoch);
   uint16_t port = 0;
+  net::HeaderList headers;
   try {
     fleet.start(target->fakes_port_base());
     port = target->start(bind_router_config(s.router, fleet.base_urls()));
+    headers = target->request_headers(s.client);
   } catch (const std::exception& error) {
     target->stop();
     fleet.stop();
     return finish(reports::Verdict::Error, std::string("could not start: ") + error.what());
   }
 
-  const ClientTranscript transcript = run_client(s.client, port, epoch, nullptr);
+  const ClientTranscript transcript = run_client(s.client, port, epoch, nullptr, headers);
   // Lets every fake finish its side (a router closing its upstream after a client hung up).
   for (const auto& name : fleet.names())
     fleet.provider(name).journal().wait_until_idle(net::Clock::now() + kJournalSettle);

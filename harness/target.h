@@ -7,6 +7,8 @@
 //   url=http://127.0.0.1:PORT
 //                     a router the user runs and configures; the fakes listen on fixed loopback
 //                     ports so the user can configure them once (url_target.cpp)
+//   portkey           the Portkey AI gateway (peers/portkey), one process shared by the run; the
+//                     scenario's config travels in an x-portkey-config header (portkey_target.cpp)
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -19,6 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include "harness/scenario.h"
+#include "net/http1.h"
 #include "reports/results.h"
 
 namespace midstream::harness {
@@ -45,6 +48,13 @@ class Target {
   // The most scenarios that may run at once against this target (0: no limit). A target whose
   // fakes use fixed ports allows 1.
   virtual int max_jobs() const { return 0; }
+
+  // Why this target cannot express the scenario (its router config or front x upstream pair),
+  // graded UNSUPPORTED with this reason before anything starts. Nothing: it runs.
+  virtual std::optional<std::string> unsupported_reason(const Scenario& /*scenario*/) const { return std::nullopt; }
+  // Headers the client adds to its request after start(): how a gateway that takes its routing
+  // config per request (Portkey's x-portkey-config) gets the bound config.
+  virtual net::HeaderList request_headers(const ClientSpec& /*client*/) const { return {}; }
 };
 
 using TargetFactory = std::function<std::unique_ptr<Target>()>;
@@ -92,6 +102,29 @@ std::map<std::string, std::string> fixed_base_urls(const Scenario& scenario, uin
 nlohmann::ordered_json deployment_sheet(const std::vector<Scenario>& scenarios, const std::string& router_url,
                                         uint16_t fakes_port_base);
 
+struct PortkeyTargetOptions {
+  // peers/portkey of the source tree: package.json, package-lock.json, loopback.cjs.
+  std::string source_dir;
+  // Where `npm ci` installs node_modules (a folder of the build tree); the target runs it when the
+  // installed lock differs from the source's, under a file lock shared with the ctest fixture.
+  std::string install_dir;
+  std::string node = "node";  // found on PATH unless a path is given
+  std::string npm = "npm";
+  std::chrono::milliseconds start_timeout{30'000};  // until the gateway accepts connections
+  std::chrono::milliseconds stop_timeout{5'000};    // SIGTERM, then SIGKILL
+};
+
+// Defaults: source_dir = MIDSTREAM_SCENARIO_DIR/../peers/portkey; install_dir = $MIDSTREAM_PORTKEY_DIR,
+// else <dir of this executable>/../peers/portkey (build/peers/portkey for build/cli/midstream and
+// build/tests/*). Node and npm from PATH.
+PortkeyTargetOptions default_portkey_options();
+
+// Installs the pinned gateway if needed (throws std::runtime_error "portkey target: npm ci in
+// peers/portkey failed: ..." when it cannot) and returns a factory whose targets share one
+// gateway process, started on first use on a free loopback port, verified bound to 127.0.0.1,
+// restarted if it died, and stopped (SIGTERM, then SIGKILL) when the last factory copy goes.
+TargetFactory portkey_target(PortkeyTargetOptions options);
+
 struct TargetOptions {
   std::vector<std::string> defects;  // embedded and process; refused by url
   uint16_t fakes_port_base = 0;      // url: required
@@ -99,7 +132,7 @@ struct TargetOptions {
 };
 
 // Parses a --target value: "embedded" (or "reference"), "process", "process=PATH",
-// "url=http://127.0.0.1:PORT". Throws std::runtime_error naming the known ones, or saying what
+// "url=http://127.0.0.1:PORT", "portkey". Throws std::runtime_error naming the known ones, or saying what
 // is missing (a url target without a fakes port base, defect switches on a url target).
 TargetFactory make_target_factory(const std::string& spec, const std::vector<std::string>& defects);
 TargetFactory make_target_factory(const std::string& spec, const TargetOptions& options);

@@ -12,7 +12,7 @@ foreach(var NPM SOURCE_DIR INSTALL_DIR)
 endforeach()
 
 file(MAKE_DIRECTORY "${INSTALL_DIR}")
-file(LOCK "${INSTALL_DIR}/.midstream-npm-ci.lock" GUARD FILE TIMEOUT 600 RESULT_VARIABLE lock_result)
+file(LOCK "${INSTALL_DIR}/.midstream-npm-ci.lock" GUARD PROCESS TIMEOUT 600 RESULT_VARIABLE lock_result)
 if(NOT lock_result STREQUAL "0")
   message(FATAL_ERROR "portkey_npm_ci: cannot lock ${INSTALL_DIR}/.midstream-npm-ci.lock: ${lock_result}")
 endif()

@@ -1,0 +1,179 @@
+// The portkey target (peers/portkey: @portkey-ai/gateway 1.15.2, pinned by its package-lock) graded
+// by the suite: it must PASS a failure before the first byte that a fallback rescues, and FAIL a
+// mid-stream drop, where it ends the stream cleanly so the truncated answer looks complete. Also
+// the config translation (pure) and what is UNSUPPORTED. Skipped, saying why, only when npm or
+// the package cannot be installed.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "harness/portkey_config.h"
+#include "harness/runner.h"
+#include "harness/scenario.h"
+#include "harness/target.h"
+
+namespace midstream::harness {
+namespace {
+
+using reports::Verdict;
+using testing::HasSubstr;
+
+Scenario scenario_by_id(const std::string& id) {
+  for (const auto& file : find_scenario_files({MIDSTREAM_SCENARIO_DIR})) {
+    auto s = load_scenario(file);
+    if (s.id == id) return s;
+  }
+  ADD_FAILURE() << "no scenario " << id;
+  return {};
+}
+
+std::string describe(const reports::ScenarioResult& r) {
+  std::string text = r.target + " " + r.scenario + " " + reports::to_string(r.verdict) + ": " + r.reason;
+  for (const auto& c : r.checks)
+    if (!c.passed) text += "\n  " + c.id + ": expected " + c.expected + ", actual " + c.actual;
+  return text;
+}
+
+const reports::CheckResult* find_check(const reports::ScenarioResult& r, const std::string& id) {
+  for (const auto& c : r.checks)
+    if (c.id == id) return &c;
+  return nullptr;
+}
+
+// One gateway for the whole binary, as in a run; installed on first use (npm ci into the build
+// tree, shared with the portkey_npm_ci ctest fixture).
+class PortkeyTargetTest : public testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    try {
+      factory_ = new TargetFactory(portkey_target(default_portkey_options()));
+    } catch (const std::runtime_error& error) {
+      install_error_ = error.what();
+    }
+  }
+  static void TearDownTestSuite() {
+    delete factory_;  // stops the gateway
+    factory_ = nullptr;
+  }
+  void SetUp() override {
+    if (!factory_) {
+      // Only a failed install may skip; anything else is a failure.
+      ASSERT_THAT(install_error_, HasSubstr("npm ci in peers/portkey failed")) << install_error_;
+      GTEST_SKIP() << "the Portkey gateway could not be installed, so the portkey target cannot run: "
+                   << install_error_;
+    }
+  }
+
+  static TargetFactory* factory_;
+  static std::string install_error_;
+};
+TargetFactory* PortkeyTargetTest::factory_ = nullptr;
+std::string PortkeyTargetTest::install_error_;
+
+TEST_F(PortkeyTargetTest, PassesAFallbackBeforeTheFirstByte) {
+  // 2.1.1: the primary answers 503 every time, is retried once, then the fallback serves.
+  const auto r = run_scenario(scenario_by_id("2.1.1"), *factory_);
+  EXPECT_EQ(r.target, "portkey");
+  EXPECT_EQ(r.verdict, Verdict::Pass) << describe(r);
+}
+
+TEST_F(PortkeyTargetTest, FailsAMidStreamDropThatLooksComplete) {
+  // 3.1.1: a TCP reset after 5 deltas. Portkey neither continues nor reports an error: the
+  // client gets five words and a clean end.
+  const auto r = run_scenario(scenario_by_id("3.1.1"), *factory_);
+  ASSERT_EQ(r.verdict, Verdict::Fail) << describe(r);
+  const auto* truncated = find_check(r, "no_truncated_success");
+  ASSERT_NE(truncated, nullptr) << describe(r);
+  EXPECT_FALSE(truncated->passed) << describe(r);
+}
+
+TEST_F(PortkeyTargetTest, GradesWhatPortkeyCannotExpressUnsupportedWithTheReason) {
+  // 3.2.1 asks for mid_stream: error, a policy Portkey does not have.
+  const auto r = run_scenario(scenario_by_id("3.2.1"), *factory_);
+  EXPECT_EQ(r.verdict, Verdict::Unsupported) << describe(r);
+  EXPECT_THAT(r.reason, HasSubstr("mid_stream: error"));
+}
+
+TEST_F(PortkeyTargetTest, GatewayListensOnLoopbackOnlyAndServesSeveralScenarios) {
+  // The same gateway process serves scenarios one after another (and says hello on /).
+  for (const char* id : {"2.2.1", "2.1.2"}) {
+    const auto r = run_scenario(scenario_by_id(id), *factory_);
+    EXPECT_NE(r.verdict, Verdict::Error) << describe(r);
+    const auto* alive = find_check(r, "router.alive");
+    ASSERT_NE(alive, nullptr) << describe(r);
+    EXPECT_TRUE(alive->passed) << describe(r);
+  }
+}
+
+// The translation, without a gateway.
+
+nlohmann::json router_config(const nlohmann::json& settings) {
+  return {{"model_list",
+           {{{"model_name", "gpt-4o"},
+             {"litellm_params",
+              {{"model", "openai/gpt-4o"}, {"api_base", "http://127.0.0.1:9101/v1"}, {"api_key", "sk-p"}}}},
+            {{"model_name", "backup"},
+             {"litellm_params",
+              {{"model", "anthropic/claude-x"}, {"api_base", "http://127.0.0.1:9100/v1"}, {"api_key", "sk-b"}}}}}},
+          {"router_settings", settings}};
+}
+
+TEST(PortkeyConfig, FallbackChainRetriesAndTimeoutMapToTargets) {
+  ClientSpec client;
+  client.request.model = "gpt-4o";
+  const auto t = translate_for_portkey(
+      router_config({{"fallbacks", {{{"gpt-4o", {"backup"}}}}}, {"num_retries", 2}, {"timeout_ms", 300}}), client);
+  ASSERT_FALSE(t.unsupported) << *t.unsupported;
+  const auto& c = t.config;
+  EXPECT_EQ(c["strategy"]["mode"], "fallback");
+  EXPECT_THAT(c["strategy"]["on_status_codes"].get<std::vector<int>>(), testing::Contains(401));
+  EXPECT_THAT(c["strategy"]["on_status_codes"].get<std::vector<int>>(), testing::Not(testing::Contains(400)));
+  ASSERT_EQ(c["targets"].size(), 2u);
+  EXPECT_EQ(c["targets"][0]["provider"], "openai");
+  EXPECT_EQ(c["targets"][0]["custom_host"], "http://127.0.0.1:9101/v1");
+  EXPECT_EQ(c["targets"][0]["api_key"], "sk-p");
+  EXPECT_EQ(c["targets"][0]["override_params"]["model"], "gpt-4o");
+  EXPECT_EQ(c["targets"][0]["retry"]["attempts"], 2);
+  EXPECT_EQ(c["targets"][0]["request_timeout"], 300);
+  EXPECT_EQ(c["targets"][1]["provider"], "anthropic");
+  EXPECT_EQ(c["targets"][1]["override_params"]["model"], "claude-x");
+}
+
+TEST(PortkeyConfig, DisableFallbacksKeepsOnlyTheRequestedGroup) {
+  ClientSpec client;
+  client.request.model = "gpt-4o";
+  client.request.disable_fallbacks = true;
+  const auto t = translate_for_portkey(router_config({{"fallbacks", {{{"gpt-4o", {"backup"}}}}}}), client);
+  ASSERT_FALSE(t.unsupported);
+  EXPECT_EQ(t.config["targets"].size(), 1u);
+}
+
+TEST(PortkeyConfig, InexpressibleSettingsAndDialectPairsAreUnsupportedWithTheReason) {
+  ClientSpec client;
+  client.request.model = "gpt-4o";
+  auto t = translate_for_portkey(router_config({{"idle_timeout_ms", 300}, {"cooldown_ms", 500}}), client);
+  ASSERT_TRUE(t.unsupported);
+  EXPECT_THAT(*t.unsupported, HasSubstr("idle_timeout_ms"));
+  EXPECT_THAT(*t.unsupported, HasSubstr("cooldown"));
+
+  t = translate_for_portkey(router_config({{"usage_policy", "served"}}), client);
+  ASSERT_TRUE(t.unsupported);
+  EXPECT_THAT(*t.unsupported, HasSubstr("usage_policy"));
+
+  client.front = "responses";
+  t = translate_for_portkey(router_config(nlohmann::json::object()), client);
+  ASSERT_TRUE(t.unsupported);
+  EXPECT_THAT(*t.unsupported, HasSubstr("openai-chat upstream"));
+}
+
+TEST(PortkeyConfig, RetryAfterCapIsUnsupportedOnlyWhenAFakeAsksForMore) {
+  EXPECT_TRUE(translate_for_portkey(scenario_by_id("1.2.2")).unsupported);   // 30 s against a 300 ms cap
+  EXPECT_FALSE(translate_for_portkey(scenario_by_id("1.2.1")).unsupported);  // 1 s under a 10 s cap
+}
+
+}  // namespace
+}  // namespace midstream::harness
