@@ -12,6 +12,7 @@ int report_command(int argc, char** argv);  // midstream report
 int merge_command(int argc, char** argv);   // midstream merge
 int diff_command(int argc, char** argv);    // midstream diff
 int load_command(int argc, char** argv);    // midstream load
+int soak_command(int argc, char** argv);    // midstream soak
 
 // Blocks SIGINT and SIGTERM in every thread started afterwards, then waits for one.
 void block_stop_signals();

@@ -28,6 +28,8 @@ commands:
                       a regression
   load                the router's added latency and throughput against a direct baseline
                       (bounded, 127.0.0.1)
+  soak                random faults across many streams through the router: exact text or a
+                      clean error, exact usage, no hang, no leak (seeded, replayable)
   version             print the version
 
 Run `midstream <command> --help` for a command's options.
@@ -54,6 +56,7 @@ int main(int argc, char** argv) {
     if (command == "merge") return merge_command(argc, argv);
     if (command == "diff") return diff_command(argc, argv);
     if (command == "load") return load_command(argc, argv);
+    if (command == "soak") return soak_command(argc, argv);
     if (command == "version" || command == "--version") {
       std::cout << "midstream " << MIDSTREAM_VERSION << "\n";
       return 0;
