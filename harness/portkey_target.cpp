@@ -316,7 +316,7 @@ class Gateway {
     std::lock_guard<std::mutex> lock(mutex_);
     if (generation != generation_ || pid_ <= 0) return std::nullopt;
     if (!reap(Clock::now() + grace)) return std::nullopt;
-    return "gateway process " + describe_wait_status(*status_) + tail_suffix();
+    return describe_wait_status(*status_) + " (the Portkey gateway)" + tail_suffix();
   }
 
  private:

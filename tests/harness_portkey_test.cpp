@@ -3,9 +3,16 @@
 // mid-stream drop, where it ends the stream cleanly so the truncated answer looks complete. Also
 // the config translation (pure) and what is UNSUPPORTED. Skipped, saying why, only when npm or
 // the package cannot be installed.
+#include <signal.h>
+#include <unistd.h>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -107,6 +114,66 @@ TEST_F(PortkeyTargetTest, GatewayListensOnLoopbackOnlyAndServesSeveralScenarios)
     ASSERT_NE(alive, nullptr) << describe(r);
     EXPECT_TRUE(alive->passed) << describe(r);
   }
+}
+
+TEST_F(PortkeyTargetTest, LoopbackPreloadBindsEveryListenTo127001) {
+  // Each listen() form a server may use, even one asking for every interface.
+  const std::string script =
+      "const net=require('net');const forms=[s=>s.listen(0),s=>s.listen(0,'0.0.0.0'),s=>s.listen(0,'::'),"
+      "s=>s.listen({port:0,host:'0.0.0.0'}),s=>s.listen({port:0}),s=>s.listen()];let left=forms.length;"
+      "for(const f of forms){const s=net.createServer();s.on('listening',()=>{console.log(s.address().address);"
+      "s.close();if(--left===0)process.exit(0)});f(s)}";
+  const std::string command = "node --require '" + default_portkey_options().source_dir + "/loopback.cjs' -e \"" +
+                              script + "\" 2>&1";
+  FILE* pipe = ::popen(command.c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  std::string output;
+  char buffer[256];
+  while (size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, n);
+  ASSERT_EQ(::pclose(pipe), 0) << output;
+  EXPECT_EQ(output, "127.0.0.1\n127.0.0.1\n127.0.0.1\n127.0.0.1\n127.0.0.1\n127.0.0.1\n");
+}
+
+// The gateway is this process's child running start-server.js (the only one: a test binary runs
+// one gateway); -1 when there is none.
+pid_t gateway_pid() {
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream stat(entry.path() / "stat");
+    std::string line;
+    std::getline(stat, line);
+    const auto close = line.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream rest(line.substr(close + 2));
+    std::string state;
+    pid_t parent = 0;
+    rest >> state >> parent;
+    if (parent != ::getpid()) continue;
+    std::ifstream cmdline(entry.path() / "cmdline");
+    const std::string command((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
+    if (command.find("start-server.js") != std::string::npos) return std::stoi(name);
+  }
+  return -1;
+}
+
+TEST_F(PortkeyTargetTest, AGatewayThatDiedIsReportedAndRestarted) {
+  const auto scenario = scenario_by_id("2.1.1");
+  auto target = (*factory_)();
+  target->start(bind_router_config(scenario.router, {{"primary", "http://127.0.0.1:9/v1"},
+                                                     {"backup", "http://127.0.0.1:9/v1"}}));
+  const pid_t pid = gateway_pid();
+  ASSERT_GT(pid, 0) << "no gateway process under this test";
+  ASSERT_EQ(::kill(pid, SIGKILL), 0);
+  const auto died = target->exit_status(std::chrono::seconds(5));
+  ASSERT_TRUE(died);
+  EXPECT_THAT(*died, HasSubstr("was killed by signal 9 (Killed) (the Portkey gateway)"));
+  target->stop();
+
+  // The next scenario gets a fresh gateway.
+  const auto r = run_scenario(scenario, *factory_);
+  EXPECT_EQ(r.verdict, Verdict::Pass) << describe(r);
+  EXPECT_NE(gateway_pid(), pid);
 }
 
 // The translation, without a gateway.
