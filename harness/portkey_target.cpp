@@ -297,6 +297,7 @@ class Gateway {
   ~Gateway() {
     std::lock_guard<std::mutex> lock(mutex_);
     owner_.run([this] { terminate(); });
+    remove_log();
   }
 
   struct Lease {
@@ -340,7 +341,10 @@ class Gateway {
       throw std::runtime_error("portkey target: node (" + options_.node + ") is not on PATH; install Node.js 20+");
     port_ = free_loopback_port();
     const fs::path install(options_.install_dir);
-    log_path_ = (install / "gateway.log").string();
+    // The gateway's stdout and stderr, for the error messages; a file of this run's own (several
+    // runs and test processes share install_dir), removed with the Gateway.
+    remove_log();
+    log_path_ = (fs::temp_directory_path() / "midstream-portkey-XXXXXX.log").string();
     std::vector<std::string> args = {node,
                                      "--require",
                                      (fs::path(options_.source_dir) / "loopback.cjs").string(),
@@ -350,7 +354,7 @@ class Gateway {
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
-    const int log_fd = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    const int log_fd = ::mkostemps(log_path_.data(), 4, O_CLOEXEC);
     const int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
     if (log_fd < 0 || null_fd < 0) {
       const int error = errno;
@@ -452,6 +456,12 @@ class Gateway {
     pid_ = -1;
     if (pidfd_ >= 0) ::close(pidfd_);
     pidfd_ = -1;
+  }
+
+  void remove_log() {
+    std::error_code ignored;
+    if (!log_path_.empty()) fs::remove(log_path_, ignored);
+    log_path_.clear();
   }
 
   std::string tail_suffix() const {
