@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <regex>
+#include <functional>
 #include <set>
 
 #include "fakes/fleet.h"
@@ -100,9 +100,10 @@ void parse_expect(Scenario& s, const nlohmann::json& json) {
   if (reader.has("status")) {
     const auto& status = reader.raw("status");
     auto take = [&](const nlohmann::json& v) {
-      if (!v.is_number_integer() || v.get<int>() < 100 || v.get<int>() > 599)
+      // Compared as int64: 4294967496 read as an int would be 200.
+      if (!v.is_number_integer() || v.get<int64_t>() < 100 || v.get<int64_t>() > 599)
         reader.fail("status", "an HTTP status or a list of them");
-      e.status.push_back(v.get<int>());
+      e.status.push_back(static_cast<int>(v.get<int64_t>()));
     };
     if (status.is_array()) for (const auto& v : status) take(v);
     else take(status);
@@ -134,20 +135,50 @@ void parse_expect(Scenario& s, const nlohmann::json& json) {
   reader.finish();
 }
 
+// "\d+(\.\d+)*", scanned by hand: std::regex matches recursively, one stack frame per
+// character, so a long id (100,000 characters) overflowed the stack.
+bool is_dotted_number(const std::string& id) {
+  if (id.empty() || id.front() == '.' || id.back() == '.') return false;
+  for (size_t i = 0; i < id.size(); ++i) {
+    if (id[i] == '.') {
+      if (id[i + 1] == '.') return false;  // the last character is not a '.', so i + 1 exists
+    } else if (id[i] < '0' || id[i] > '9') {
+      return false;
+    }
+  }
+  return true;
+}
+
+// The names in "{{name}}" (no '}' inside), leftmost first, as the regex \{\{([^}]*)\}\} found
+// them; scanned by hand for the same reason.
+std::vector<std::string> placeholders(const std::string& text) {
+  std::vector<std::string> names;
+  size_t pos = 0;
+  while ((pos = text.find("{{", pos)) != std::string::npos) {
+    const size_t close = text.find('}', pos + 2);
+    if (close == std::string::npos) break;
+    if (close + 1 < text.size() && text[close + 1] == '}') {
+      names.push_back(text.substr(pos + 2, close - pos - 2));
+      pos = close + 2;
+    } else {
+      ++pos;
+    }
+  }
+  return names;
+}
+
 // Placeholders must name providers; the router config must load once they are bound.
 void validate_router(const Scenario& s) {
   std::map<std::string, std::string> urls;
   for (const auto& p : s.providers) urls[p.name] = "http://127.0.0.1:9/v1";
-  static const std::regex placeholder(R"(\{\{([^}]*)\}\})");
   std::function<void(const nlohmann::json&, const std::string&)> walk =
       [&](const nlohmann::json& v, const std::string& pointer) {
         if (v.is_string()) {
-          const auto text = v.get<std::string>();
-          for (std::sregex_iterator it(text.begin(), text.end(), placeholder), end; it != end; ++it)
-            if (!urls.count((*it)[1].str()))
+          for (const auto& name : placeholders(v.get_ref<const std::string&>()))
+            if (!urls.count(name))
               throw ConfigError(s.file, pointer,
                                 "a {{provider}} placeholder naming a provider of this scenario, got "
-                                "{{" + (*it)[1].str() + "}}");
+                                "{{" + name + "}}");
         } else if (v.is_object()) {
           for (const auto& [k, child] : v.items()) walk(child, wire::join_pointer(pointer, k));
         } else if (v.is_array()) {
@@ -227,7 +258,7 @@ Scenario parse_scenario(const nlohmann::json& json, const std::string& file) {
   s.file = file;
   ObjectReader reader(json, file, "");
   s.id = reader.required_string("id");
-  if (!std::regex_match(s.id, std::regex(R"(\d+(\.\d+)*)")))
+  if (!is_dotted_number(s.id))
     reader.fail("id", "a dotted number like \"2.3.1\"");
   s.title = reader.required_string("title");
   s.requirement = reader.required_string("requirement");
