@@ -108,6 +108,23 @@ class FileLock {
   int fd_ = -1;
 };
 
+// npm's own error lines, without the stack trace: "code ECONNREFUSED | FetchError: request to ...".
+std::string npm_error_summary(const std::string& output) {
+  std::istringstream lines(output);
+  std::string summary;
+  int kept = 0;
+  for (std::string line; kept < 4 && std::getline(lines, line);) {
+    if (line.rfind("npm error ", 0) != 0) continue;
+    line = line.substr(10);
+    const bool noise = line.empty() || line.front() == ' ' || line.front() == '}' ||
+                       line.rfind("syscall", 0) == 0 || line.rfind("errno", 0) == 0;  // stack, duplicates
+    if (noise) continue;
+    summary += (summary.empty() ? "" : " | ") + line;
+    ++kept;
+  }
+  return summary;
+}
+
 bool installed(const PortkeyTargetOptions& o) {
   const fs::path install(o.install_dir);
   return fs::exists(install / kGatewayEntry) && fs::exists(install / kInstalledStamp) &&
@@ -156,9 +173,17 @@ void ensure_installed(const PortkeyTargetOptions& o) {
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   const std::string output = read_file(log);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-    throw std::runtime_error(prefix + "npm " + describe_wait_status(status) + ": " + tail_of(output, 800) +
-                             " (full log: " + log.string() + ")");
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    const std::string summary = npm_error_summary(output);
+    const bool offline = summary.find("request to ") != std::string::npos ||
+                         summary.find("ENOTFOUND") != std::string::npos ||
+                         summary.find("EAI_AGAIN") != std::string::npos ||
+                         summary.find("ECONNREFUSED") != std::string::npos ||
+                         summary.find("ETIMEDOUT") != std::string::npos;
+    throw std::runtime_error(prefix + (offline ? "the npm registry could not be reached; " : "") + "npm " +
+                             describe_wait_status(status) + ": " +
+                             (summary.empty() ? tail_of(output, 600) : summary) + " (full log: " + log.string() + ")");
+  }
   if (!fs::exists(install / kGatewayEntry))
     throw std::runtime_error(prefix + "npm ci succeeded but " + (install / kGatewayEntry).string() + " is missing");
   fs::copy_file(source / "package-lock.json", install / kInstalledStamp, fs::copy_options::overwrite_existing, error);
