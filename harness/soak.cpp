@@ -586,7 +586,11 @@ void tally(SoakReport& report, const SoakStreamPlan& plan, const SoakStreamResul
     case SoakEnding::Completed: ++report.completed; return;
     case SoakEnding::CleanError:
       ++report.clean_errors;
-      report.clean_errors_with_healthy_fallback += r.healthy_fallback ? 1 : 0;
+      if (r.healthy_fallback) {
+        ++report.clean_errors_with_healthy_fallback;
+        if (report.unrescued.size() < SoakReport::kMaxListed)
+          report.unrescued.push_back({r.index, "clean_error", plan.describe(), r.client_text});
+      }
       return;
     case SoakEnding::Violation: break;
   }
@@ -779,6 +783,9 @@ nlohmann::json to_json(const SoakReport& r) {
                           {"plan", v.plan},
                           {"detail", v.detail},
                           {"replay", replay_command(r.options, v.stream)}});
+  // Clean errors although a deployment of the chain had no fault: allowed, listed for a look.
+  nlohmann::json unrescued = nlohmann::json::array();
+  for (const auto& u : r.unrescued) unrescued.push_back({{"stream", u.stream}, {"plan", u.plan}});
   nlohmann::json json = {
       {"seed", r.options.seed},
       {"streams", r.streams_run},
@@ -817,6 +824,7 @@ nlohmann::json to_json(const SoakReport& r) {
       {"bounded_by_time", r.bounded_by_time},
       {"faults_by_kind", r.fired_kinds},
       {"violations", violations},
+      {"unrescued", unrescued},
       {"passed", r.passed()},
   };
   if (r.replayed) {

@@ -153,6 +153,7 @@ struct SoakReport {
   int completed = 0;
   int clean_errors = 0;
   int clean_errors_with_healthy_fallback = 0;  // informational: a rescue was possible
+  std::vector<SoakViolation> unrescued;          // the first kMaxListed of those (not violations)
   int lost_text = 0;
   int duplicated_text = 0;
   int truncated_success = 0;
