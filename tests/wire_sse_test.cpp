@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "wire/codec.h"
 #include "wire/fixture.h"
 #include "wire/sse.h"
 
@@ -142,6 +143,108 @@ TEST(SseFramer, ReportsBufferedBytesAndBoundaries) {
   framer.feed("\n", sink);  // the LF of the blank line's CRLF
   EXPECT_TRUE(framer.at_boundary());
   EXPECT_EQ(framer.buffered(), 0u);
+}
+
+// ---- the bound on one event ------------------------------------------------------------------
+
+const SseEvent kOversized{"", std::string(kOversizedEventData), ""};
+
+TEST(SseFramerBound, AnEndlessLineIsReportedOnceAndNotHeld) {
+  SseFramer framer(1024);
+  std::vector<SseEvent> events;
+  const auto sink = [&events](const SseEvent& event) { events.push_back(event); };
+  framer.feed("data: ", sink);
+  const std::string block(4096, 'x');
+  for (int i = 0; i < 2560; ++i) framer.feed(block, sink);  // 10 MiB, never a line end
+  EXPECT_EQ(events, std::vector<SseEvent>{kOversized});
+  EXPECT_EQ(framer.oversized_events(), 1u);
+  EXPECT_FALSE(framer.at_boundary());
+  // The oversized event's end resynchronises the stream; what follows frames normally.
+  framer.feed("\n\ndata: after\n\n", sink);
+  EXPECT_EQ(events, (std::vector<SseEvent>{kOversized, {"", "after", ""}}));
+  EXPECT_TRUE(framer.at_boundary());
+}
+
+TEST(SseFramerBound, ManyDataLinesOfOneEventCountTogether) {
+  SseFramer framer(100);
+  std::vector<SseEvent> events;
+  const auto sink = [&events](const SseEvent& event) { events.push_back(event); };
+  for (int i = 0; i < 1000; ++i) framer.feed("data: 0123456789\n", sink);
+  EXPECT_EQ(events, std::vector<SseEvent>{kOversized});
+  framer.feed("\n", sink);
+  framer.feed("event: ok\ndata: 1\n\n", sink);
+  EXPECT_EQ(events, (std::vector<SseEvent>{kOversized, {"ok", "1", ""}}));
+  EXPECT_EQ(framer.oversized_events(), 1u);
+}
+
+TEST(SseFramerBound, AnEventAtTheBoundPasses) {
+  // What is held: the data line (6 + 10 bytes) then the data with its '\n' (11).
+  EXPECT_EQ(frame({"data: 0123456789\n\n"}), (std::vector<SseEvent>{{"", "0123456789", ""}}));
+  SseFramer framer(16);
+  std::vector<SseEvent> events;
+  const auto sink = [&events](const SseEvent& event) { events.push_back(event); };
+  framer.feed("data: 0123456789\n\n", sink);
+  framer.feed("data: 0123456789A\n\n", sink);  // one byte more
+  EXPECT_EQ(events, (std::vector<SseEvent>{{"", "0123456789", ""}, kOversized}));
+}
+
+TEST(SseFramerBound, CommentsAreNotHeldSoTheyNeverTripIt) {
+  SseFramer framer(64);
+  std::vector<SseEvent> events;
+  const auto sink = [&events](const SseEvent& event) { events.push_back(event); };
+  for (int i = 0; i < 10000; ++i) framer.feed(": keep-alive, no blank line\n", sink);
+  framer.feed("data: x\n\n", sink);
+  EXPECT_EQ(events, (std::vector<SseEvent>{{"", "x", ""}}));
+  EXPECT_EQ(framer.oversized_events(), 0u);
+}
+
+TEST(SseFramerBound, EverySplitPointGivesTheSameEvents) {
+  const std::string bytes = "id: 9\ndata: 0123456789abcdefXYZ\r\ndata: more\r\n\r\ndata: ok\r\n\r\n";
+  const std::vector<SseEvent> expected = {{"", std::string(kOversizedEventData), "9"}, {"", "ok", "9"}};
+  for (size_t i = 0; i <= bytes.size(); ++i) {
+    SseFramer framer(16);
+    std::vector<SseEvent> events;
+    const auto sink = [&events](const SseEvent& event) { events.push_back(event); };
+    framer.feed(bytes.substr(0, i), sink);
+    framer.feed(bytes.substr(i), sink);
+    framer.finish(sink);
+    EXPECT_EQ(events, expected) << "split at " << i;
+  }
+}
+
+TEST(SseFramerBound, FinishAfterAnOversizedEventDispatchesNothingMore) {
+  SseFramer framer(8);
+  std::vector<SseEvent> events;
+  const auto sink = [&events](const SseEvent& event) { events.push_back(event); };
+  framer.feed("data: far too long for the bound", sink);
+  EXPECT_FALSE(framer.finish(sink));
+  EXPECT_EQ(events, std::vector<SseEvent>{kOversized});
+  EXPECT_TRUE(framer.at_boundary());
+  framer.feed("data: x\n\n", sink);  // a fresh stream after finish
+  EXPECT_EQ(events.back(), (SseEvent{"", "x", ""}));
+}
+
+TEST(SseFramerBound, EveryDecoderTurnsTheReportIntoAMalformedEvent) {
+  for (const Dialect dialect : {Dialect::OpenAIChat, Dialect::OpenAIResponses, Dialect::Anthropic}) {
+    auto decoder = make_decoder(dialect);
+    std::vector<StreamEvent> out;
+    SseFramer framer(32);
+    framer.feed("event: message_start\ndata: " + std::string(100, 'x'),
+                [&](const SseEvent& event) { decoder->decode(event, out); });
+    ASSERT_EQ(out.size(), 1u) << to_string(dialect);
+    EXPECT_EQ(out[0].kind, EventKind::Malformed) << to_string(dialect);
+  }
+}
+
+TEST(SseFramerBound, TheDefaultBoundFitsRealEvents) {
+  EXPECT_GE(kDefaultMaxEventBytes, 1024u * 1024);
+  SseFramer framer;
+  std::vector<SseEvent> events;
+  const auto sink = [&events](const SseEvent& event) { events.push_back(event); };
+  const std::string big(1024 * 1024, 'a');  // a 1 MiB response.completed
+  framer.feed("data: " + big + "\n\n", sink);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].data, big);
 }
 
 TEST(SseFrame, WritesOneDataLinePerLine) {

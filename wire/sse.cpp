@@ -18,13 +18,23 @@ void SseFramer::feed(std::string_view bytes, const Sink& sink) {
       }
     }
     const size_t eol = bytes.find_first_of("\r\n", pos);
+    const std::string_view piece =
+        bytes.substr(pos, eol == std::string_view::npos ? std::string_view::npos : eol - pos);
+    // Checked before storing, so what is held never passes the bound by more than a line end.
+    if (!skipping_ &&
+        line_.size() + piece.size() + pending_.data.size() + pending_.event.size() > max_event_bytes_) {
+      report_oversized(sink);
+    }
+    if (skipping_) {
+      skipped_line_ = skipped_line_ || !piece.empty();
+    } else {
+      line_.append(piece);
+    }
     if (eol == std::string_view::npos) {
-      line_.append(bytes.substr(pos));
-      held_ += bytes.size() - pos;
+      held_ += piece.size();
       return;
     }
-    line_.append(bytes.substr(pos, eol - pos));
-    held_ += eol - pos + 1;
+    held_ += piece.size() + 1;
     size_t next = eol + 1;
     if (bytes[eol] == '\r') {
       if (next < bytes.size()) {
@@ -37,10 +47,33 @@ void SseFramer::feed(std::string_view bytes, const Sink& sink) {
       }
     }
     pos = next;
+    if (skipping_) {
+      // Only the blank line that ends the oversized event ends the skipping.
+      if (!std::exchange(skipped_line_, false)) {
+        skipping_ = false;
+        held_ = 0;
+      }
+      continue;
+    }
     std::string line = std::move(line_);
     line_.clear();
     process_line(line, sink);
   }
+}
+
+void SseFramer::report_oversized(const Sink& sink) {
+  ++oversized_events_;
+  skipping_ = true;
+  skipped_line_ = !line_.empty();
+  // Release the memory, not just the contents: the point is to stop holding the event.
+  std::string().swap(line_);
+  std::string().swap(pending_.data);
+  pending_.event.clear();
+  has_fields_ = false;
+  SseEvent report;
+  report.data = kOversizedEventData;
+  report.id = pending_.id;
+  sink(report);
 }
 
 void SseFramer::process_line(std::string_view line, const Sink& sink) {
@@ -79,7 +112,12 @@ void SseFramer::process_line(std::string_view line, const Sink& sink) {
 }
 
 bool SseFramer::finish(const Sink& sink) {
-  if (!line_.empty()) {
+  if (skipping_) {
+    // The oversized event was already reported; its end never came.
+    skipping_ = false;
+    skipped_line_ = false;
+    line_.clear();
+  } else if (!line_.empty()) {
     std::string line = std::move(line_);
     line_.clear();
     process_line(line, sink);
