@@ -75,6 +75,19 @@ std::string describe(IoStatus status) {
   return std::string(to_string(status)) + " (" + errno_text(errno) + ")";
 }
 
+// Fewer bytes than "HTTP/" are always parsed: a peer that does not speak HTTP fails at once.
+constexpr size_t kMinHeadPrefix = 5;
+
+// True when a line end at or after `from` closes a blank line (LF LF or LF CR LF): only there
+// can a head end.
+bool ends_a_head(const std::string& buffer, size_t from) {
+  for (size_t i = buffer.find('\n', from); i != std::string::npos; i = buffer.find('\n', i + 1)) {
+    if (i >= 1 && buffer[i - 1] == '\n') return true;
+    if (i >= 2 && buffer[i - 1] == '\r' && buffer[i - 2] == '\n') return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 bool parse_url(std::string_view text, Url* url) {
@@ -200,19 +213,35 @@ bool HttpStream::start(const ClientRequest& request, TimePoint deadline) {
 bool HttpStream::read_head(TimePoint deadline) {
   if (head_.status != 0) return true;
   if (end_ != StreamEnd::Open) return false;
+  size_t scanned = 0;  // bytes of buffer_ that cannot end a head (no blank line among them)
   for (;;) {
+    // Parsing is only worth it when the new bytes can end the head, pass the size bound, or are
+    // the first few (a peer that does not speak HTTP fails at once): a head dripped byte by byte
+    // costs linear time, not quadratic.
+    if (scanned >= kMinHeadPrefix && buffer_.size() <= kMaxResponseHeadBytes &&
+        !ends_a_head(buffer_, scanned)) {
+      scanned = buffer_.size();
+      if (!fill(deadline)) return false;
+      continue;
+    }
     ResponseHead head;
     size_t consumed = 0;
-    const ParseResult result = parse_response_head(buffer_, &head, &consumed);
+    const ParseResult result =
+        parse_response_head(buffer_, &head, &consumed, kMaxResponseHeadBytes);
     if (result == ParseResult::Bad) {
-      fail(StreamEnd::BadResponse, "unparseable response head");
+      fail(StreamEnd::BadResponse,
+           buffer_.size() > kMaxResponseHeadBytes
+               ? "response head over " + std::to_string(kMaxResponseHeadBytes) + " bytes"
+               : "unparseable response head");
       return false;
     }
     if (result == ParseResult::Incomplete) {
+      scanned = buffer_.size();
       if (!fill(deadline)) return false;
       continue;
     }
     buffer_.erase(0, consumed);
+    scanned = 0;
     // Interim responses (100 Continue) precede the real one; 101 would switch protocols.
     if (head.status >= 100 && head.status < 200 && head.status != 101) continue;
     head_ = std::move(head);
@@ -269,7 +298,13 @@ bool HttpStream::read_some(std::string* out, TimePoint deadline) {
 }
 
 bool HttpStream::read_all(std::string* out, TimePoint deadline) {
+  const size_t start = out->size();
   while (read_some(out, deadline)) {
+    if (out->size() - start > max_body_bytes_) {
+      out->resize(start + max_body_bytes_);
+      fail(StreamEnd::BadResponse, "body over " + std::to_string(max_body_bytes_) + " bytes");
+      return false;
+    }
   }
   return end_ == StreamEnd::Complete;
 }

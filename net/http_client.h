@@ -45,6 +45,12 @@ enum class StreamEnd {
 };
 std::string_view to_string(StreamEnd end);
 
+// A response head larger than this is BadResponse; the bytes held while waiting for one never
+// pass it by more than one read.
+inline constexpr size_t kMaxResponseHeadBytes = 64 * 1024;
+// What read_all accepts by default: far above any error body or non-streamed answer.
+inline constexpr size_t kDefaultMaxBodyBytes = 8 * 1024 * 1024;
+
 class HttpStream {
  public:
   explicit HttpStream(const std::atomic<bool>* stop = nullptr) : stop_(stop) {}
@@ -61,8 +67,11 @@ class HttpStream {
   // than the deadline. Returns true when bytes were appended; false when the body ended or failed
   // (see end()). A complete body returns false with end() == Complete.
   bool read_some(std::string* out, TimePoint deadline);
-  // Reads the whole body until it ends or the deadline passes.
+  // Reads the whole body until it ends or the deadline passes. A body over max_body_bytes()
+  // ends as BadResponse once the bound is passed, so a huge body cannot grow *out without limit.
   bool read_all(std::string* out, TimePoint deadline);
+  size_t max_body_bytes() const { return max_body_bytes_; }
+  void set_max_body_bytes(size_t bytes) { max_body_bytes_ = bytes; }
 
   StreamEnd end() const { return end_; }
   // errno text or parser detail for the failure, empty otherwise.
@@ -86,6 +95,7 @@ class HttpStream {
   bool has_length_ = false;
   size_t remaining_length_ = 0;
   ChunkedDecoder chunked_decoder_;
+  size_t max_body_bytes_ = kDefaultMaxBodyBytes;
   StreamEnd end_ = StreamEnd::Open;
   std::string detail_;
 };
