@@ -2,6 +2,11 @@
 // The reference router's HTTP front (cpp-httplib): POST /v1/chat/completions and
 // POST /v1/responses, streaming and not, plus GET /health and GET /v1/models. Each request
 // becomes a Session; this file only parses, validates and moves bytes.
+//
+// Connections are bounded before cpp-httplib sees them: a connection costs a thread only once
+// its request head is complete and within limits. Until then it waits, with every other, in one
+// poll loop that enforces the idle and head deadlines and the size limits, so idle and slow
+// (slowloris) clients cannot take the threads that serve requests.
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -11,18 +16,29 @@
 #include "router/config.h"
 #include "router/cooldown.h"
 
-namespace httplib { class Server; }
-
 namespace midstream::router {
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 0;               // 0 picks a free port
   bool allow_non_loopback = false;  // binding elsewhere must be asked for explicitly
-  size_t threads = 128;            // concurrent client connections served at once
-  size_t max_body_bytes = 8 * 1024 * 1024;
+  size_t threads = 128;            // requests served at once (waiting connections take none)
+  // Client connections held at once. At the limit a new connection displaces the one that has
+  // waited longest without a complete request head; if every one is being served it is refused.
+  size_t max_connections = 1024;
+  size_t max_body_bytes = 8 * 1024 * 1024;    // 413 past it
+  size_t max_request_line_bytes = 8 * 1024;   // 414 past it (line end included)
+  size_t max_header_bytes = 32 * 1024;        // the whole head; 431 past it
+  size_t max_headers = 100;                   // header fields; 431 past it
+  size_t max_json_depth = 64;                 // nested arrays and objects; 400 past it
+  int64_t idle_timeout_ms = 5'000;     // a connection with no request begun is closed
+  int64_t header_timeout_ms = 10'000;  // first byte of a request to the end of its head; 408
+  int64_t body_timeout_ms = 30'000;    // end of the head to the end of the body
+  int64_t write_timeout_ms = 30'000;   // a client that takes nothing for this long is dropped
   bool log_requests = false;       // one line per request on stderr (never an API key)
 };
+
+class HttpFront;
 
 class RouterServer {
  public:
@@ -38,6 +54,8 @@ class RouterServer {
   void stop();
   uint16_t port() const { return port_; }
   const RouterConfig& config() const { return config_; }
+  // Client connections the router holds right now (waiting, being served or closing).
+  size_t open_connections() const;
 
  private:
   void install_routes();
@@ -45,7 +63,7 @@ class RouterServer {
   RouterConfig config_;
   ServerOptions options_;
   CooldownTracker cooldowns_;
-  std::unique_ptr<httplib::Server> server_;
+  std::unique_ptr<HttpFront> server_;
   std::thread thread_;
   std::atomic<bool> stop_{false};
   std::atomic<uint64_t> request_counter_{0};
