@@ -55,8 +55,8 @@ options:
   --concurrency C      streams in flight at once, 1..64 (default 16); each runs in a lane of
                        its own fakes (9 per lane), so streams never share a fake's script
   --fault-rate R       share of streams with at least one fault, 0..1 (default 0.3)
-  --duration-limit SEC no stream starts after SEC seconds (default 600); each stream is bounded
-                       on its own, so the run ends at most about 10 s later
+  --duration-limit SEC no stream starts after SEC seconds (default 600); a stream already
+                       running has its own 10 s bound, and the leak check up to 10 s more
   --only-stream K      run only stream K of the seed's plan and print what the client received
   --defect NAME        switch on a reference-router defect (midstream defects), to watch the
                        checks catch it; repeatable
