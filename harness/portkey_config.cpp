@@ -156,8 +156,9 @@ PortkeyTranslation translate_for_portkey(const Scenario& scenario) {
       }
     }
     if (exceeds) {
-      const std::string why = "retry_after_max_ms (a cap on the Retry-After a router waits) has no Portkey "
-                              "equivalent: Portkey honours Retry-After on a 429 only, uncapped, and gives up on one of 60 s or more";
+      const std::string why =
+          "retry_after_max_ms (a cap on the Retry-After a router waits) has no Portkey equivalent: Portkey honours "
+          "Retry-After on a 429 only, uncapped, and gives up on one of 60 s or more";
       out.unsupported = out.unsupported ? *out.unsupported + "; " + why : why;
     }
   }

@@ -150,7 +150,8 @@ void ensure_installed(const PortkeyTargetOptions& o) {
   fs::remove(install / kInstalledStamp, error);
   for (const char* file : {"package.json", "package-lock.json"}) {
     fs::copy_file(source / file, install / file, fs::copy_options::overwrite_existing, error);
-    if (error) throw std::runtime_error(prefix + "cannot copy " + file + " to " + install.string() + ": " + error.message());
+    if (error)
+      throw std::runtime_error(prefix + "cannot copy " + file + " to " + install.string() + ": " + error.message());
   }
   const fs::path log = install / "npm-ci.log";
   posix_spawn_file_actions_t actions;
@@ -422,7 +423,7 @@ class Gateway {
       if (reap(Clock::now() + std::chrono::milliseconds(50))) {
         const std::string how = describe_wait_status(*status_);
         const std::string log = read_file(log_path_);
-        pid_ = -1;
+        terminate();  // reaped already: closes the pidfd
         throw std::runtime_error("portkey target: the gateway process " + how + " before it accepted connections" +
                                  (log.find("EADDRINUSE") != std::string::npos ? " (EADDRINUSE)" : "") + tail_suffix());
       }

@@ -176,6 +176,14 @@ TEST_F(PortkeyTargetTest, AGatewayThatDiedIsReportedAndRestarted) {
   EXPECT_NE(gateway_pid(), pid);
 }
 
+TEST_F(PortkeyTargetTest, AGatewayThatCannotStartIsAnErrorWithItsExitStatus) {
+  auto options = default_portkey_options();
+  options.node = "/bin/false";  // "node" that exits 1 at once
+  const auto r = run_scenario(scenario_by_id("2.1.1"), portkey_target(options));
+  EXPECT_EQ(r.verdict, Verdict::Error) << describe(r);
+  EXPECT_THAT(r.reason, HasSubstr("the gateway process exited with status 1 before it accepted connections"));
+}
+
 // The translation, without a gateway.
 
 nlohmann::json router_config(const nlohmann::json& settings) {
