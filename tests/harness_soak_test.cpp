@@ -7,8 +7,10 @@
 #include <set>
 #include <string>
 
+#include "fakes/fake_model.h"
 #include "fakes/provider_config.h"
 #include "harness/soak.h"
+#include "wire/codec.h"
 
 namespace midstream::harness {
 namespace {
@@ -116,6 +118,104 @@ TEST(SoakPlan, NeverDuplicatesATextDelta) {
     EXPECT_NE(kind.position, FaultPosition::AfterPreamble);
     EXPECT_NE(kind.position, FaultPosition::AfterDeltas);
   }
+}
+
+// judge_stream is pure: a chat transcript built by the chat encoder, and one journal entry that
+// reported the usage the client must see.
+class Judge : public ::testing::Test {
+ protected:
+  SoakStreamResult judge(const std::vector<std::string>& deltas, bool terminator, bool error = false,
+                         int status = 200) {
+    plan_ = plan_stream(1, 0, 0.0);
+    spec_.front = "chat";
+    spec_.request.include_usage = true;
+    spec_.request.messages = {{"user", "hello"}};
+    wire::EncoderOptions options;
+    options.id = "chatcmpl-judge";
+    options.model = "m";
+    auto encoder = wire::make_encoder(wire::Dialect::OpenAIChat, options);
+    ClientTranscript t;
+    t.status = status;
+    t.started_ms = 0;
+    t.ended_ms = 50;
+    t.end = net::StreamEnd::Complete;
+    if (status == 200) {
+      t.headers = {{"Content-Type", "text/event-stream"}};
+      encoder->encode(wire::StreamEvent::preamble("chatcmpl-judge", "m"), t.body);
+      for (const auto& d : deltas) encoder->encode(wire::StreamEvent::text_delta(d), t.body);
+      if (error) {
+        wire::ErrorInfo info;
+        info.type = "server_error";
+        info.message = "cut off";
+        encoder->encode(wire::StreamEvent::error_event(info), t.body);
+      }
+      if (terminator) {
+        encoder->encode(wire::StreamEvent::finish("stop"), t.body);
+        encoder->encode(wire::StreamEvent::usage_report({10, 23}), t.body);
+        encoder->encode(wire::StreamEvent::end(), t.body);
+      }
+    } else {
+      t.headers = {{"Content-Type", "application/json"}};
+      t.body = R"({"error":{"message":"every deployment failed","type":"server_error"}})";
+    }
+    fakes::ProviderConfig provider;
+    provider.name = "p";
+    fakes::JournalEntry entry;
+    entry.index = 1;
+    entry.has_request = true;
+    entry.body = R"({"model":"m","stream":true,"messages":[{"role":"user","content":"hello"}]})";
+    entry.usage_sent = wire::Usage{10, 23};
+    entry.ended = "completed";
+    return judge_stream(plan_, spec_, t, {provider}, {{"p", {entry}}}, {}, "billed");
+  }
+  std::vector<std::string> words(const std::string& text) { return fakes::split_deltas(text, 1); }
+  SoakStreamPlan plan_;
+  ClientSpec spec_;
+  const std::string answer_ = fakes::kDefaultAnswer;
+};
+
+TEST_F(Judge, TheWholeAnswerWithItsTerminatorCompletes) {
+  const auto r = judge(words(answer_), true);
+  EXPECT_EQ(r.ending, SoakEnding::Completed) << r.detail;
+}
+
+TEST_F(Judge, APrefixThenAnInBandErrorIsACleanError) {
+  const auto r = judge(words("The quick brown"), false, true);
+  EXPECT_EQ(r.ending, SoakEnding::CleanError) << r.detail;
+}
+
+TEST_F(Judge, AnErrorStatusWithAShapedBodyIsACleanError) {
+  const auto r = judge({}, false, false, 503);
+  EXPECT_EQ(r.ending, SoakEnding::CleanError) << r.detail;
+}
+
+TEST_F(Judge, APrefixWithATerminatorIsATruncatedSuccess) {
+  const auto r = judge(words("The quick brown fox"), true);
+  EXPECT_EQ(r.ending, SoakEnding::Violation);
+  EXPECT_TRUE(r.truncated_success) << r.detail;
+  EXPECT_FALSE(r.lost_text || r.duplicated_text);
+}
+
+TEST_F(Judge, ARepeatAtTheSeamIsDuplicatedText) {
+  auto deltas = words(answer_);
+  deltas.insert(deltas.begin() + 5, {" fox", " jumps"});
+  const auto r = judge(deltas, true);
+  EXPECT_TRUE(r.duplicated_text) << r.detail;
+  EXPECT_FALSE(r.lost_text);
+}
+
+TEST_F(Judge, AGapIsLostText) {
+  auto deltas = words(answer_);
+  deltas.erase(deltas.begin() + 7);
+  const auto r = judge(deltas, true);
+  EXPECT_TRUE(r.lost_text) << r.detail;
+  EXPECT_FALSE(r.duplicated_text);
+}
+
+TEST_F(Judge, AnInBandErrorAfterARepeatIsNotClean) {
+  const auto r = judge(words("The quick quick"), false, true);
+  EXPECT_EQ(r.ending, SoakEnding::Violation);
+  EXPECT_TRUE(r.duplicated_text) << r.detail;
 }
 
 SoakOptions short_soak(int streams, double fault_rate) {
