@@ -3,10 +3,8 @@
 // POST /v1/responses, streaming and not, plus GET /health and GET /v1/models. Each request
 // becomes a Session; this file only parses, validates and moves bytes.
 //
-// Connections are bounded before cpp-httplib sees them: a connection costs a thread only once
-// its request head is complete and within limits. Until then it waits, with every other, in one
-// poll loop that enforces the idle and head deadlines and the size limits, so idle and slow
-// (slowloris) clients cannot take the threads that serve requests.
+// Connections are bounded before cpp-httplib sees them (router/http_front.h): a connection costs
+// a thread only once its request head is complete and within limits (router/request_limits.h).
 #include <atomic>
 #include <cstdint>
 #include <memory>

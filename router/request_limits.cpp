@@ -1,0 +1,95 @@
+#include "router/request_limits.h"
+
+#include <cctype>
+#include <string>
+
+namespace midstream::router {
+
+HeadVerdict scan_head(std::string_view bytes, HeadScan& scan, const HeadLimits& limits) {
+  while (scan.scanned < bytes.size()) {
+    const size_t newline = bytes.find('\n', scan.scanned);
+    if (newline == std::string_view::npos) {
+      scan.scanned = bytes.size();
+      break;
+    }
+    const size_t length = newline + 1 - scan.line_start;
+    scan.scanned = newline + 1;
+    if (newline + 1 > limits.head) return HeadVerdict::TooLarge;
+    if (scan.lines == 0) {
+      if (length > limits.request_line) return HeadVerdict::LineTooLong;
+    } else if (length == 2 && bytes[newline - 1] == '\r') {
+      // cpp-httplib ends a head at a CRLF line only (it skips a bare LF line as invalid), so the
+      // head ends here and nowhere else.
+      return HeadVerdict::Complete;
+    } else if (length > kMaxHeaderLine) {
+      return HeadVerdict::TooLarge;
+    } else if (scan.lines > limits.fields) {
+      return HeadVerdict::TooManyFields;
+    }
+    ++scan.lines;
+    scan.line_start = newline + 1;
+  }
+  const size_t partial = bytes.size() - scan.line_start;
+  if (scan.lines == 0 && partial > limits.request_line) return HeadVerdict::LineTooLong;
+  if (bytes.size() > limits.head || partial > kMaxHeaderLine) return HeadVerdict::TooLarge;
+  return HeadVerdict::Incomplete;
+}
+
+std::vector<std::string_view> head_fields(std::string_view head, std::string_view name) {
+  std::vector<std::string_view> values;
+  size_t pos = head.find('\n');  // past the request line
+  while (pos != std::string_view::npos && pos + 1 < head.size()) {
+    const size_t start = pos + 1;
+    pos = head.find('\n', start);
+    std::string_view line = head.substr(start, pos == std::string_view::npos ? pos : pos - start);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    const size_t colon = line.find(':');
+    if (colon != name.size()) continue;
+    bool same = true;
+    for (size_t i = 0; i < colon && same; ++i)
+      same = std::tolower(static_cast<unsigned char>(line[i])) ==
+             std::tolower(static_cast<unsigned char>(name[i]));
+    if (!same) continue;
+    std::string_view value = line.substr(colon + 1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+    while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+    values.push_back(value);
+  }
+  return values;
+}
+
+bool nests_deeper_than(std::string_view text, size_t max_depth) {
+  size_t depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > max_depth) return true;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return false;
+}
+
+bool is_json_media_type(std::string_view value) {
+  value = value.substr(0, value.find(';'));
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+  while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+  std::string type(value);
+  for (char& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return type == "application/json" ||
+         (type.starts_with("application/") && type.ends_with("+json"));
+}
+
+}  // namespace midstream::router
