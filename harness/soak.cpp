@@ -731,6 +731,9 @@ SoakReport run_soak(const SoakOptions& options, const std::function<void(const s
         say(progress_line(report, total, std::chrono::duration<double>(Clock::now() - started).count()));
     }
     for (auto& w : workers) w.join();
+    auto by_stream = [](const SoakViolation& a, const SoakViolation& b) { return a.stream < b.stream; };
+    std::sort(report.violations.begin(), report.violations.end(), by_stream);
+    std::sort(report.unrescued.begin(), report.unrescued.end(), by_stream);
     report.bounded_by_time = cut && report.streams_run < total;
     report.duration_s = std::chrono::duration<double>(Clock::now() - started).count();
     report.streams_per_s = report.duration_s > 0 ? report.streams_run / report.duration_s : 0;
