@@ -241,6 +241,7 @@ bool HttpStream::read_head(TimePoint deadline) {
       continue;
     }
     buffer_.erase(0, consumed);
+    body_in_buffer_ = !buffer_.empty();
     scanned = 0;
     // Interim responses (100 Continue) precede the real one; 101 would switch protocols.
     if (head.status >= 100 && head.status < 200 && head.status != 101) continue;
@@ -271,6 +272,7 @@ bool HttpStream::read_some(std::string* out, TimePoint deadline) {
   if (end_ != StreamEnd::Open) return false;
   for (;;) {
     // Deliver what is buffered first: it may be body that arrived with the head.
+    body_in_buffer_ = false;
     const size_t before = out->size();
     if (chunked_) {
       size_t consumed = 0;

@@ -80,6 +80,11 @@ class HttpStream {
   void close();
   // Closes with a RST.
   void abort();
+  // Body bytes that arrived with the response head and that read_some has not looked at yet.
+  // Waiting for the socket while they are held would miss them: a head often arrives in one read
+  // with the first events. (What read_some leaves buffered is an incomplete chunk-size line:
+  // only more bytes from the socket can complete it.)
+  bool has_unread_body() const { return body_in_buffer_; }
   bool is_open() const { return fd_.valid(); }
   int fd() const { return fd_.get(); }
 
@@ -96,6 +101,7 @@ class HttpStream {
   size_t remaining_length_ = 0;
   ChunkedDecoder chunked_decoder_;
   size_t max_body_bytes_ = kDefaultMaxBodyBytes;
+  bool body_in_buffer_ = false;  // see has_unread_body()
   StreamEnd end_ = StreamEnd::Open;
   std::string detail_;
 };

@@ -109,7 +109,8 @@ UpstreamAttempt::Step UpstreamAttempt::next(net::TimePoint deadline, FailureKind
   while (pending_.empty()) {
     if (saw_end_) return Step::Ended;
     // While the upstream is silent, let the caller act (and find out whether its client is gone).
-    while (idle && idle->on_idle && stream_.is_open()) {
+    // Body bytes that came with the response head are not in the socket: decode them first.
+    while (idle && idle->on_idle && stream_.is_open() && !stream_.has_unread_body()) {
       const auto slice = std::min(deadline, net::Clock::now() + idle->every);
       if (net::wait_readable(stream_.fd(), slice, nullptr) != net::IoStatus::Timeout) break;
       if (net::Clock::now() >= deadline) break;
