@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "wire/codec.h"
+#include "wire/json_reader.h"
 
 namespace midstream::wire {
 
@@ -103,6 +104,21 @@ TEST(WireFuzzRegressions, ChatToolCallsAreNumberedInOrderOfAppearance) {
   EXPECT_EQ(tools[2].tool, (ToolDelta{0, "", "", "{}"}));
   EXPECT_EQ(tools[3].tool, (ToolDelta{1, "", "", "}"}));
   EXPECT_EQ(tools[4].tool, (ToolDelta{2, "c", "h", "[]"}));
+}
+
+// nlohmann's parser ends the input at a NUL byte: a config or scenario file `{...}\0<junk>`
+// loaded as the JSON before the NUL (found through fuzz_router_request, the same parse).
+TEST(WireFuzzRegressions, ConfigTextWithANulByteIsInvalidJson) {
+  std::string text = "{\"a\": 1}\n";
+  text.push_back('\0');
+  text += "[[[ junk";
+  try {
+    parse_json_text(text, "x.json");
+    FAIL() << "loaded";
+  } catch (const ConfigError& error) {
+    EXPECT_EQ(error.expected(), "valid JSON; syntax error at line 2, column 1: a NUL byte");
+  }
+  EXPECT_EQ(parse_json_text("{\"a\": \"\\u0000\"}", "x.json")["a"], std::string(1, '\0'));
 }
 
 }  // namespace

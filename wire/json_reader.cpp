@@ -46,24 +46,35 @@ std::string parse_error_detail(const json::parse_error& error) {
   return std::string(text);
 }
 
+// "line L, column C" of the byte at `end` (0-based).
+std::string line_and_column(const std::string& text, size_t end) {
+  size_t line = 1, column = 1;
+  for (size_t i = 0; i < end && i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+  }
+  return "line " + std::to_string(line) + ", column " + std::to_string(column);
+}
+
 json parse_or_throw(const std::string& text, const std::string& origin) {
+  // nlohmann's parser ends the input at a NUL byte, so `{...}\0<anything>` would load as the
+  // JSON before it. JSON never holds a raw NUL: report where it is.
+  if (const size_t nul = text.find('\0'); nul != std::string::npos) {
+    throw ConfigError(origin, "", "valid JSON; syntax error at " + line_and_column(text, nul) +
+                                      ": a NUL byte");
+  }
   try {
     return json::parse(text);
   } catch (const json::parse_error& error) {
     // error.byte is 1-based and points at the character that could not be read.
     const size_t end = error.byte == 0 ? 0 : std::min<size_t>(error.byte - 1, text.size());
-    size_t line = 1, column = 1;
-    for (size_t i = 0; i < end; ++i) {
-      if (text[i] == '\n') {
-        ++line;
-        column = 1;
-      } else {
-        ++column;
-      }
-    }
     throw ConfigError(origin, "",
-                      "valid JSON; syntax error at line " + std::to_string(line) + ", column " +
-                          std::to_string(column) + ": " + parse_error_detail(error));
+                      "valid JSON; syntax error at " + line_and_column(text, end) + ": " +
+                          parse_error_detail(error));
   }
 }
 
