@@ -121,5 +121,18 @@ TEST(WireFuzzRegressions, ConfigTextWithANulByteIsInvalidJson) {
   EXPECT_EQ(parse_json_text("{\"a\": \"\\u0000\"}", "x.json")["a"], std::string(1, '\0'));
 }
 
+// fuzz_scenario_loader: a number too large for a double is nlohmann's out_of_range 406, not a
+// parse_error, so it escaped the loader as a non-ConfigError exception (std::terminate in the
+// fuzz target; `midstream list` reported no file and pointer).
+TEST(WireFuzzRegressions, NumberOverflowInConfigIsAConfigError) {
+  try {
+    parse_json_text("{\"id\": 1e999}", "x.json");
+    FAIL() << "loaded";
+  } catch (const ConfigError& error) {
+    EXPECT_EQ(error.file(), "x.json");
+    EXPECT_EQ(error.expected(), "valid JSON; number overflow parsing '1e999'");
+  }
+}
+
 }  // namespace
 }  // namespace midstream::wire

@@ -75,6 +75,13 @@ json parse_or_throw(const std::string& text, const std::string& origin) {
     throw ConfigError(origin, "",
                       "valid JSON; syntax error at " + line_and_column(text, end) + ": " +
                           parse_error_detail(error));
+  } catch (const json::out_of_range& error) {
+    // A number too large for a double (1e999) is out_of_range 406, not a parse_error.
+    std::string_view what = error.what();
+    if (const size_t bracket = what.find("] "); bracket != std::string_view::npos) {
+      what.remove_prefix(bracket + 2);
+    }
+    throw ConfigError(origin, "", "valid JSON; " + std::string(what));
   }
 }
 
