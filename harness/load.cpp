@@ -1,5 +1,6 @@
 #include "harness/load.h"
 
+#include <dirent.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -16,6 +17,7 @@
 
 #include "fakes/fake_provider.h"
 #include "harness/client.h"
+#include "harness/target.h"
 #include "net/http_client.h"
 #include "router/config.h"
 #include "router/server.h"
@@ -70,6 +72,52 @@ double current_rss_mb() {
   return static_cast<double>(resident) * static_cast<double>(::sysconf(_SC_PAGESIZE)) / (1024.0 * 1024.0);
 }
 
+// Another process's CPU time (utime + stime of the whole thread group, dead threads included)
+// and its live threads' context switches, from /proc. ok == false once it is gone.
+struct ProcUsage {
+  bool ok = false;
+  double user_s = 0, sys_s = 0, switches = 0;
+
+  static ProcUsage of(pid_t pid) {
+    ProcUsage u;
+    const std::string dir = "/proc/" + std::to_string(pid);
+    std::ifstream stat(dir + "/stat");
+    std::string line;
+    if (!std::getline(stat, line)) return u;
+    const auto paren = line.rfind(')');  // the command name may hold spaces and parentheses
+    if (paren == std::string::npos) return u;
+    std::istringstream fields(line.substr(paren + 2));
+    std::string field;
+    // Field 3 (state) comes first; utime and stime are fields 14 and 15.
+    std::vector<std::string> f;
+    while (f.size() < 13 && fields >> field) f.push_back(field);
+    if (f.size() < 13) return u;
+    const double ticks = static_cast<double>(::sysconf(_SC_CLK_TCK));
+    u.user_s = std::stod(f[11]) / ticks;
+    u.sys_s = std::stod(f[12]) / ticks;
+    u.ok = true;
+    if (DIR* tasks = ::opendir((dir + "/task").c_str())) {
+      while (const dirent* entry = ::readdir(tasks)) {
+        if (entry->d_name[0] == '.') continue;
+        std::ifstream status(dir + "/task/" + entry->d_name + "/status");
+        for (std::string l; std::getline(status, l);)
+          if (l.rfind("voluntary_ctxt_switches:", 0) == 0 || l.rfind("nonvoluntary_ctxt_switches:", 0) == 0)
+            u.switches += std::stod(l.substr(l.find(':') + 1));
+      }
+      ::closedir(tasks);
+    }
+    return u;
+  }
+};
+
+// VmHWM (peak resident set) of a process in MB; 0 when it cannot be read.
+double vm_hwm_mb(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(status, line);)
+    if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;  // kB
+  return 0;
+}
+
 std::string cpu_model() {
   std::ifstream cpuinfo("/proc/cpuinfo");
   std::string line;
@@ -100,6 +148,7 @@ struct StreamSample {
   bool ran = false;
   bool cut = false;                 // the run's time bound ended it: neither a success nor a failure
   bool ok = false;                  // 200, the whole answer, the terminator, a complete body
+  bool truncated = false;           // a complete body (a clean end) with only a prefix of the answer
   double start_ms = 0;              // before connecting, relative to the run's epoch
   double first_text_ms = -1;
   std::vector<double> delta_ms;     // arrival of every text delta
@@ -107,15 +156,22 @@ struct StreamSample {
   std::string problem;
 };
 
-StreamSample run_stream(uint16_t port, int id, const std::string& answer, Clock::time_point epoch,
-                        Clock::time_point phase_deadline) {
-  StreamSample s;
-  s.ran = true;
+// The request every load stream sends (a marker in its message tells the journals apart).
+ClientSpec load_client_spec() {
   ClientSpec spec;
   spec.front = "chat";
   spec.stream = true;
   spec.request.model = "gpt-4o";
   spec.request.include_usage = true;
+  spec.request.messages = {{"user", "Say the answer."}};
+  return spec;
+}
+
+StreamSample run_stream(uint16_t port, const net::HeaderList& extra_headers, int id, const std::string& answer,
+                        Clock::time_point epoch, Clock::time_point phase_deadline) {
+  StreamSample s;
+  s.ran = true;
+  ClientSpec spec = load_client_spec();
   spec.request.messages = {{"user", "Say the answer. " + marker(id)}};
   net::ClientRequest request;
   request.port = port;
@@ -123,6 +179,7 @@ StreamSample run_stream(uint16_t port, int id, const std::string& answer, Clock:
   request.headers = {{"Content-Type", "application/json"},
                      {"Authorization", "Bearer sk-midstream-load"},
                      {"Accept", "text/event-stream"}};
+  for (const auto& header : extra_headers) request.headers.push_back(header);
   request.body = client_request_body(spec);
 
   const auto start = Clock::now();
@@ -172,6 +229,8 @@ StreamSample run_stream(uint16_t port, int id, const std::string& answer, Clock:
   }
   if (!s.problem.empty()) return s;
   if (stream.end() == net::StreamEnd::Timeout && Clock::now() >= phase_deadline) s.cut = true;
+  s.truncated = stream.end() == net::StreamEnd::Complete && text.size() < answer.size() &&
+                answer.compare(0, text.size(), text) == 0;
   if (stream.end() != net::StreamEnd::Complete) s.problem = "the body ended " + ended();
   else if (!terminator) s.problem = "no [DONE]";
   else if (text != answer) s.problem = "text differs from the canonical answer (" + std::to_string(text.size()) + " bytes)";
@@ -221,12 +280,13 @@ LatencySummary summarize(std::vector<double> us) {
 }
 
 struct PathAccumulator {
-  explicit PathAccumulator(const char* path) : name(path) {}
-  const char* name;
+  explicit PathAccumulator(std::string path) : name(std::move(path)) {}
+  std::string name;
   int attempted = 0, completed = 0, failed = 0;
   std::vector<double> ttft_us, gap_us;
   double wall_s = 0;
-  Usage usage;
+  Usage usage;        // this process
+  Usage router_usage; // the router's own process (process and portkey targets)
   int cut = 0;
 
   void add(const std::vector<StreamSample>& samples, std::vector<std::string>& problems) {
@@ -239,7 +299,7 @@ struct PathAccumulator {
       ++attempted;
       if (!s.ok) {
         ++failed;
-        if (problems.size() < kMaxProblems) problems.push_back(std::string(name) + ": " + s.problem);
+        if (problems.size() < kMaxProblems) problems.push_back(name + ": " + s.problem);
         continue;
       }
       ++completed;
@@ -266,7 +326,9 @@ struct PathAccumulator {
   }
 };
 
-router::RouterConfig router_config(const std::string& primary, const std::string& backup) {
+// The router config of a phase: one deployment in front of `primary`, and with `backup` a
+// fallback group behind it.
+nlohmann::json router_config(const std::string& primary, const std::string& backup) {
   nlohmann::json json;
   json["model_list"] = nlohmann::json::array();
   json["model_list"].push_back({{"model_name", "gpt-4o"},
@@ -278,13 +340,86 @@ router::RouterConfig router_config(const std::string& primary, const std::string
                                    {{"model", "openai/gpt-4o-mini"}, {"api_base", backup}, {"api_key", "sk-load-backup"}}}});
     json["router_settings"] = {{"fallbacks", {{{"gpt-4o", {"backup"}}}}}};
   }
-  return router::load_router_config(json, "midstream load");
+  return json;
 }
 
-router::ServerOptions server_options(const LoadOptions& o) {
-  router::ServerOptions options;
-  options.threads = static_cast<size_t>(o.router_threads > 0 ? o.router_threads : std::max(32, o.concurrency + 16));
-  return options;
+int embedded_router_threads(const LoadOptions& o) {
+  return o.router_threads > 0 ? o.router_threads : std::max(32, o.concurrency + 16);
+}
+
+// The embedded reference router as a Target, with the load's thread count (the runner's
+// embedded target keeps its own, smaller, pool).
+class EmbeddedLoadTarget : public Target {
+ public:
+  explicit EmbeddedLoadTarget(router::ServerOptions options) : options_(std::move(options)) {}
+  ~EmbeddedLoadTarget() override { stop(); }
+  reports::TargetInfo info() const override {
+    return {"embedded", "reference router (in-process, " + std::to_string(options_.threads) + " threads)", {}};
+  }
+  bool supports_front(const std::string&) const override { return true; }
+  uint16_t start(const nlohmann::json& config) override {
+    server_ = std::make_unique<router::RouterServer>(router::load_router_config(config, "midstream load"), options_);
+    return server_->start();
+  }
+  void stop() override {
+    if (server_) server_->stop();
+    server_.reset();
+  }
+
+ private:
+  router::ServerOptions options_;
+  std::unique_ptr<router::RouterServer> server_;
+};
+
+constexpr const char* kPortkeySwitchoverNote =
+    "not applicable: Portkey cannot switch over once the first byte reached the client; when the "
+    "upstream drops the stream it ends the response cleanly with part of the answer (counted as "
+    "truncated), and its fallback only covers failures before the first byte";
+
+// One --target of a load run: how to make it, and what it can be measured for.
+struct LoadTargetSpec {
+  std::string name;
+  TargetFactory factory;
+  bool own_process = false;
+  bool switchover_applicable = true;
+  std::string switchover_note;
+};
+
+std::string target_kind(const std::string& spec) {
+  const std::string kind = spec.substr(0, spec.find('='));
+  return kind == "reference" ? "embedded" : kind;
+}
+
+void validate_target(const std::string& spec) {
+  const auto equals = spec.find('=');
+  const std::string kind = spec.substr(0, equals);
+  const bool known = ((kind == "embedded" || kind == "reference" || kind == "portkey") && equals == std::string::npos) ||
+                     (kind == "process" && (equals == std::string::npos || equals + 1 < spec.size()));
+  if (!known)
+    throw std::invalid_argument("unknown load target '" + spec +
+                                "' (known: embedded, reference, process, process=PATH, portkey)");
+}
+
+LoadTargetSpec make_load_target(const std::string& spec, const LoadOptions& o) {
+  LoadTargetSpec t;
+  t.name = target_kind(spec);
+  if (t.name == "embedded") {
+    router::ServerOptions server;
+    server.threads = static_cast<size_t>(embedded_router_threads(o));
+    t.factory = [server] { return std::make_unique<EmbeddedLoadTarget>(server); };
+  } else if (t.name == "process") {
+    ProcessTargetOptions process;
+    const auto equals = spec.find('=');
+    if (equals != std::string::npos) process.executable = spec.substr(equals + 1);
+    t.factory = process_target(std::move(process));
+    t.own_process = true;
+  } else {
+    t.factory = portkey_target(default_portkey_options());
+    t.own_process = true;
+    t.switchover_applicable = false;
+    t.switchover_note = kPortkeySwitchoverNote;
+  }
+  return t;
 }
 
 fakes::ProviderConfig provider(const std::string& name, int64_t event_delay_ms) {
@@ -311,9 +446,39 @@ void validate(const LoadOptions& o) {
   need(o.event_delay_ms >= 0 && o.event_delay_ms <= 1000, "event delay must be between 0 and 1000 ms");
   need(o.rounds >= 1 && o.rounds <= 100, "rounds must be between 1 and 100");
   need(o.router_threads >= 0 && o.router_threads <= 4096, "router threads must be between 0 and 4096");
+  need(!o.targets.empty() && o.targets.size() <= 8, "give between 1 and 8 targets");
+  std::vector<std::string> kinds;
+  for (const auto& spec : o.targets) {
+    validate_target(spec);
+    const std::string kind = target_kind(spec);
+    need(std::find(kinds.begin(), kinds.end(), kind) == kinds.end(),
+         "target " + kind + " given twice (each target is one column)");
+    kinds.push_back(kind);
+  }
+}
+
+// Reads the router process's usage around a round; a router that is gone is a problem.
+ProcUsage router_usage_now(const Target& target, const std::string& name, std::vector<std::string>& problems) {
+  const auto pid = target.router_pid();
+  ProcUsage usage = pid ? ProcUsage::of(*pid) : ProcUsage{};
+  if (!usage.ok && problems.size() < kMaxProblems)
+    problems.push_back(name + ": the router process could not be read from /proc (did it exit?)");
+  return usage;
+}
+
+double router_peak_mb(const Target& target) {
+  const auto pid = target.router_pid();
+  return pid ? vm_hwm_mb(*pid) : 0;
 }
 
 }  // namespace
+
+bool load_failed(const LoadReport& r) {
+  if (r.direct.failed) return true;
+  for (const auto& t : r.targets)
+    if (t.path.failed || (t.switchover_applicable && t.switchover_attempted > t.switchover_completed)) return true;
+  return false;
+}
 
 LoadReport run_load(const LoadOptions& options,
                     const std::function<void(const std::string&)>& progress) {
@@ -325,6 +490,20 @@ LoadReport run_load(const LoadOptions& options,
   auto say = [&](const std::string& line) {
     if (progress) progress(line);
   };
+
+  // Every target's factory first: a portkey target installs the gateway (npm ci) here, before
+  // any clock runs.
+  std::vector<LoadTargetSpec> specs;
+  for (const auto& spec : options.targets) specs.push_back(make_load_target(spec, options));
+  const size_t n_targets = specs.size();
+  report.targets.resize(n_targets);
+  for (size_t t = 0; t < n_targets; ++t) {
+    auto& out = report.targets[t];
+    out.name = specs[t].name;
+    out.own_process = specs[t].own_process;
+    out.switchover_applicable = specs[t].switchover_applicable;
+    out.switchover_note = specs[t].switchover_note;
+  }
 
   const int switchover_streams =
       options.switchover_streams >= 0 ? options.switchover_streams : std::max(1, options.streams / 4);
@@ -340,37 +519,48 @@ LoadReport run_load(const LoadOptions& options,
   std::atomic<int> next_id{0};
   // Client threads start spread over one event interval, so paced streams do not tick in step.
   const Clock::duration stagger = std::chrono::milliseconds(options.event_delay_ms);
+  const ClientSpec client = load_client_spec();
 
-  // Phase 1 and 2: direct to the fake and through the router, in alternating rounds.
+  // Phases 1 and 2: direct to the fake and through every target, in rounds that rotate the
+  // order of the paths.
   {
     fakes::FakeProvider fake(provider("load", options.event_delay_ms));
     fake.journal().set_epoch(epoch);
     fake.start();
-    router::RouterServer router(router_config(fake.base_url(), ""), server_options(options));
-    const uint16_t router_port = router.start();
+    const nlohmann::json config = router_config(fake.base_url(), "");
+    const size_t n_paths = 1 + n_targets;  // path 0: direct; path 1 + t: target t
+    std::vector<std::unique_ptr<Target>> routers;
+    std::vector<uint16_t> ports = {fake.port()};
+    std::vector<net::HeaderList> headers = {{}};
+    for (size_t t = 0; t < n_targets; ++t) {
+      routers.push_back(specs[t].factory());
+      ports.push_back(routers.back()->start(config));
+      headers.push_back(routers.back()->request_headers(client));
+      report.targets[t].description = routers.back()->info().description;
+    }
     report.rss_at_start_mb = current_rss_mb();
 
-    const uint16_t ports[2] = {fake.port(), router_port};
     // A warm-up of one stream per client thread on each path, not counted, within a tenth of
     // the paths' time.
     const auto warmup_bound = Clock::now() + (paths_bound - Clock::now()) / 10;
-    for (uint16_t port : ports)
+    for (size_t path = 0; path < n_paths; ++path)
       run_parallel(std::min(options.streams, options.concurrency), options.concurrency, warmup_bound, stagger,
-                   [&](int) { run_stream(port, next_id++, answer, epoch, warmup_bound); });
+                   [&](int) { run_stream(ports[path], headers[path], next_id++, answer, epoch, warmup_bound); });
     fake.journal().clear();
 
-    PathAccumulator acc[2] = {PathAccumulator("direct"), PathAccumulator("router")};
-    int done[2] = {0, 0};
+    std::vector<PathAccumulator> acc = {PathAccumulator("direct")};
+    for (const auto& spec : specs) acc.emplace_back(spec.name);
+    std::vector<int> done(n_paths, 0);
     const int round_size = (options.streams + options.rounds - 1) / options.rounds;
     // Each round of each path gets an equal share of the time left, so a tight --seconds still
-    // measures both paths; time a round leaves unused passes on to the next.
+    // measures every path; time a round leaves unused passes on to the next.
     const auto rounds_start = Clock::now();
-    const auto share = (paths_bound - rounds_start) / (2 * options.rounds);
-    int slot = 0;
+    const auto share = (paths_bound - rounds_start) / static_cast<int64_t>(n_paths * options.rounds);
+    int64_t slot = 0;
     for (int round = 0; round < options.rounds; ++round) {
-      // Alternate which path goes first, so neither always runs on a warmer machine.
-      for (int k = 0; k < 2; ++k) {
-        const int path = round % 2 == 0 ? k : 1 - k;
+      // Rotate which path goes first, so none always runs on a warmer (or busier) machine.
+      for (size_t k = 0; k < n_paths; ++k) {
+        const size_t path = (k + static_cast<size_t>(round)) % n_paths;
         const int count = std::min(round_size, options.streams - done[path]);
         const auto round_bound = std::min(paths_bound, rounds_start + share * ++slot);
         if (count <= 0) continue;
@@ -378,21 +568,31 @@ LoadReport run_load(const LoadOptions& options,
           report.bounded_by_time = true;
           continue;
         }
+        const Target* router = path == 0 ? nullptr : routers[path - 1].get();
+        const bool own = path > 0 && specs[path - 1].own_process;
         std::vector<StreamSample> samples(static_cast<size_t>(count));
+        const ProcUsage router0 = own ? router_usage_now(*router, acc[path].name, report.problems) : ProcUsage{};
         const Usage usage0 = Usage::now();
         const auto t0 = Clock::now();
         run_parallel(count, options.concurrency, round_bound, stagger, [&](int i) {
-          samples[static_cast<size_t>(i)] = run_stream(ports[path], next_id++, answer, epoch, round_bound);
+          samples[static_cast<size_t>(i)] =
+              run_stream(ports[path], headers[path], next_id++, answer, epoch, round_bound);
         });
         const double wall = ms_between(t0, Clock::now()) / 1000.0;
         acc[path].usage += Usage::now() - usage0;
+        if (own) {
+          const ProcUsage router1 = router_usage_now(*router, acc[path].name, report.problems);
+          if (router0.ok && router1.ok)
+            acc[path].router_usage += Usage{router1.user_s - router0.user_s, router1.sys_s - router0.sys_s,
+                                            router1.switches - router0.switches};
+        }
         acc[path].wall_s += wall;
         const int before = acc[path].completed, failed_before = acc[path].failed;
         acc[path].add(samples, report.problems);
         const int ran = acc[path].attempted - (before + failed_before);
         if (ran < count) report.bounded_by_time = true;  // not started, or cut by the bound
         done[path] += count;
-        fake.journal().clear();  // keeps the process's memory about the router, not the journal
+        fake.journal().clear();  // keeps the process's memory about the routers, not the journal
         std::ostringstream line;
         line << std::fixed << std::setprecision(2) << "round " << round + 1 << "/" << options.rounds << " "
              << acc[path].name << ": " << ran << " streams in " << wall << " s ("
@@ -402,14 +602,34 @@ LoadReport run_load(const LoadOptions& options,
       }
     }
     report.direct = acc[0].stats();
-    report.router = acc[1].stats();
-    router.stop();
+    for (size_t t = 0; t < n_targets; ++t) {
+      auto& out = report.targets[t];
+      out.path = acc[t + 1].stats();
+      if (out.own_process) {
+        const Usage& u = acc[t + 1].router_usage;
+        out.router_process_cpu_user_s = u.user_s;
+        out.router_process_cpu_sys_s = u.sys_s;
+        out.router_process_cpu_s = u.user_s + u.sys_s;
+        out.router_process_context_switches_per_stream = out.path.attempted > 0 ? u.switches / out.path.attempted : 0;
+        out.peak_rss_mb = std::max(out.peak_rss_mb, router_peak_mb(*routers[t]));
+      }
+      routers[t]->stop();
+    }
+    routers.clear();
     fake.stop();
   }
 
-  // Phase 3: switchover. The primary resets after N deltas on every request; the fallback
-  // continues. fault_ms (primary journal) and the client's arrivals share the run's epoch.
-  if (switchover_streams > 0 && Clock::now() < bound) {
+  // Phase 3: switchover, one target after the other, each with its own fakes. The primary resets
+  // after N deltas on every request; the fallback continues. fault_ms (primary journal) and the
+  // client's arrivals share the run's epoch.
+  for (size_t t = 0; t < n_targets && switchover_streams > 0; ++t) {
+    if (Clock::now() >= bound) {
+      report.bounded_by_time = true;
+      break;
+    }
+    auto& out = report.targets[t];
+    // The time left, shared by the targets still to run.
+    const auto target_bound = Clock::now() + (bound - Clock::now()) / static_cast<int64_t>(n_targets - t);
     // The primary streams at the paths' pace; the fallback never pauses, so the figure is the
     // router's own switchover and not a slow model's time to its first token.
     fakes::ProviderConfig primary_config = provider("primary", options.event_delay_ms);
@@ -424,18 +644,18 @@ LoadReport run_load(const LoadOptions& options,
     backup.journal().set_epoch(epoch);
     primary.start();
     backup.start();
-    router::RouterServer router(router_config(primary.base_url(), backup.base_url()),
-                                server_options(options));
-    const uint16_t port = router.start();
+    auto router = specs[t].factory();
+    const uint16_t port = router->start(router_config(primary.base_url(), backup.base_url()));
+    const net::HeaderList extra = router->request_headers(client);
 
     std::vector<StreamSample> samples(static_cast<size_t>(switchover_streams));
     std::vector<int> ids(samples.size(), -1);
-    run_parallel(switchover_streams, options.concurrency, bound, stagger, [&](int i) {
+    run_parallel(switchover_streams, options.concurrency, target_bound, stagger, [&](int i) {
       const int id = next_id++;
       ids[static_cast<size_t>(i)] = id;
-      samples[static_cast<size_t>(i)] = run_stream(port, id, answer, epoch, bound);
+      samples[static_cast<size_t>(i)] = run_stream(port, extra, id, answer, epoch, target_bound);
     });
-    const auto settle = std::min(bound, Clock::now() + std::chrono::seconds(2));
+    const auto settle = std::min(target_bound, Clock::now() + std::chrono::seconds(2));
     primary.journal().wait_until_idle(settle);
     backup.journal().wait_until_idle(settle);
     std::map<int, double> fault_ms;
@@ -450,17 +670,20 @@ LoadReport run_load(const LoadOptions& options,
     for (size_t i = 0; i < samples.size(); ++i) {
       const auto& s = samples[i];
       if (!s.ran || s.cut) continue;
-      ++report.switchover_attempted;
+      ++out.switchover_attempted;
       if (!s.ok) {
         ++failed;
-        if (report.problems.size() < kMaxProblems) report.problems.push_back("switchover: " + s.problem);
+        if (s.truncated) ++out.switchover_truncated;
+        // A known, expected ending where switchover is not applicable: counted, not a problem.
+        if (out.switchover_applicable && report.problems.size() < kMaxProblems)
+          report.problems.push_back(out.name + " switchover: " + s.problem);
         continue;
       }
-      ++report.switchover_completed;
+      ++out.switchover_completed;
       auto fault = fault_ms.find(ids[i]);
       auto partial = partial_bytes.find(ids[i]);
       if (fault == fault_ms.end() || partial == partial_bytes.end()) {
-        ++report.switchover_unmatched;
+        ++out.switchover_unmatched;
         continue;
       }
       // The fallback's first text: the first read that took the text past the partial.
@@ -470,29 +693,54 @@ LoadReport run_load(const LoadOptions& options,
           break;
         }
     }
-    if (switchover_streams > report.switchover_attempted) report.bounded_by_time = true;
-    report.switchover = summarize(std::move(switch_us));
+    if (switchover_streams > out.switchover_attempted) report.bounded_by_time = true;
+    out.switchover = summarize(std::move(switch_us));
+    if (out.own_process) out.peak_rss_mb = std::max(out.peak_rss_mb, router_peak_mb(*router));
     std::ostringstream line;
-    line << "switchover: " << report.switchover_attempted << " streams, " << failed << " failed";
+    line << "switchover " << out.name << ": " << out.switchover_attempted << " streams, " << failed << " failed";
+    if (out.switchover_truncated) line << " (" << out.switchover_truncated << " ended cleanly, truncated)";
     say(line.str());
-    router.stop();
+    router->stop();
     primary.stop();
     backup.stop();
   }
 
-  if (report.direct.ttft.count && report.router.ttft.count) {
-    report.ttft_overhead_p50_us = report.router.ttft.p50_us - report.direct.ttft.p50_us;
-    report.ttft_overhead_p99_us = report.router.ttft.p99_us - report.direct.ttft.p99_us;
+  report.process_peak_rss_mb = peak_rss_mb();
+  for (auto& out : report.targets) {
+    const PathStats& d = report.direct;
+    const PathStats& p = out.path;
+    if (d.ttft.count && p.ttft.count) {
+      out.ttft_overhead_p50_us = p.ttft.p50_us - d.ttft.p50_us;
+      out.ttft_overhead_p99_us = p.ttft.p99_us - d.ttft.p99_us;
+    }
+    if (d.inter_chunk.count && p.inter_chunk.count) {
+      out.inter_chunk_overhead_p50_us = p.inter_chunk.p50_us - d.inter_chunk.p50_us;
+      out.inter_chunk_overhead_p99_us = p.inter_chunk.p99_us - d.inter_chunk.p99_us;
+    }
+    if (d.streams_per_s > 0) out.throughput_ratio = p.streams_per_s / d.streams_per_s;
+    if (out.own_process) {
+      if (p.completed) out.router_cpu_s_per_1000_streams = out.router_process_cpu_s * 1000.0 / p.completed;
+      out.rss_source = "the router process's own VmHWM (/proc/PID/status), the larger of its two phases";
+    } else {
+      if (d.completed && p.completed)
+        out.router_cpu_s_per_1000_streams = p.cpu_s_per_1000_streams - d.cpu_s_per_1000_streams;
+      out.peak_rss_mb = report.process_peak_rss_mb;
+      out.rss_source = "this whole process (clients, fakes and the in-process router share it): an upper bound";
+    }
   }
-  if (report.direct.inter_chunk.count && report.router.inter_chunk.count) {
-    report.inter_chunk_overhead_p50_us = report.router.inter_chunk.p50_us - report.direct.inter_chunk.p50_us;
-    report.inter_chunk_overhead_p99_us = report.router.inter_chunk.p99_us - report.direct.inter_chunk.p99_us;
-  }
-  if (report.direct.streams_per_s > 0) report.throughput_ratio = report.router.streams_per_s / report.direct.streams_per_s;
-  if (report.direct.completed && report.router.completed)
-    report.router_cpu_s_per_1000_streams =
-        report.router.cpu_s_per_1000_streams - report.direct.cpu_s_per_1000_streams;
-  report.peak_rss_mb = peak_rss_mb();
+  const TargetLoad& first = report.targets.front();
+  report.router = first.path;
+  report.switchover_attempted = first.switchover_attempted;
+  report.switchover_completed = first.switchover_completed;
+  report.switchover_unmatched = first.switchover_unmatched;
+  report.switchover = first.switchover;
+  report.ttft_overhead_p50_us = first.ttft_overhead_p50_us;
+  report.ttft_overhead_p99_us = first.ttft_overhead_p99_us;
+  report.inter_chunk_overhead_p50_us = first.inter_chunk_overhead_p50_us;
+  report.inter_chunk_overhead_p99_us = first.inter_chunk_overhead_p99_us;
+  report.throughput_ratio = first.throughput_ratio;
+  report.router_cpu_s_per_1000_streams = first.router_cpu_s_per_1000_streams;
+  report.peak_rss_mb = first.peak_rss_mb;
   report.elapsed_s = ms_between(epoch, Clock::now()) / 1000.0;
   return report;
 }
@@ -526,18 +774,73 @@ nlohmann::json path_json(const PathStats& p) {
           {"cpu_s_per_1000_streams", or_null(p.completed > 0, p.cpu_s_per_1000_streams)}};
 }
 
+nlohmann::json switchover_json(const LoadReport& r, const TargetLoad& t) {
+  nlohmann::json j = {{"applicable", t.switchover_applicable},
+                      {"attempted", t.switchover_attempted},
+                      {"completed", t.switchover_completed},
+                      {"truncated", t.switchover_truncated},
+                      {"unmatched", t.switchover_unmatched},
+                      {"reset_after_deltas", r.options.reset_after_deltas},
+                      {"latency", summary_json(t.switchover)}};
+  if (!t.switchover_note.empty()) j["note"] = t.switchover_note;
+  return j;
+}
+
+// The headline keys of one target (the same names as the report's top level).
+nlohmann::json target_json(const LoadReport& r, const TargetLoad& t) {
+  const bool both_ttft = r.direct.ttft.count && t.path.ttft.count;
+  const bool both_gaps = r.direct.inter_chunk.count && t.path.inter_chunk.count;
+  const bool switched = t.switchover.count > 0;
+  const bool cpu = t.own_process ? t.path.completed > 0 : r.direct.completed && t.path.completed;
+  nlohmann::json j = {
+      {"name", t.name},
+      {"description", t.description},
+      {"streams", r.options.streams},
+      {"concurrency", r.options.concurrency},
+      {"ttft_overhead_p50_us", or_null(both_ttft, t.ttft_overhead_p50_us)},
+      {"ttft_overhead_p99_us", or_null(both_ttft, t.ttft_overhead_p99_us)},
+      {"inter_chunk_overhead_p50_us", or_null(both_gaps, t.inter_chunk_overhead_p50_us)},
+      {"inter_chunk_overhead_p99_us", or_null(both_gaps, t.inter_chunk_overhead_p99_us)},
+      {"switchover_p50_us", or_null(switched, t.switchover.p50_us)},
+      {"switchover_p99_us", or_null(switched, t.switchover.p99_us)},
+      {"throughput_ratio", or_null(r.direct.streams_per_s > 0, t.throughput_ratio)},
+      {"router_streams_per_s", t.path.streams_per_s},
+      {"router_cpu_s_per_1000_streams", or_null(cpu, t.router_cpu_s_per_1000_streams)},
+      {"router_cpu_source", t.own_process ? "the router process's own utime + stime (/proc/PID/stat)"
+                                          : "this process's CPU on the router path minus the direct path's"},
+      {"router_peak_rss_mb", t.peak_rss_mb},
+      {"rss_source", t.rss_source},
+      {"router", path_json(t.path)},
+      {"switchover", switchover_json(r, t)},
+  };
+  if (t.own_process)
+    j["router_process"] = {{"cpu_s", t.router_process_cpu_s},
+                           {"cpu_user_s", t.router_process_cpu_user_s},
+                           {"cpu_sys_s", t.router_process_cpu_sys_s},
+                           {"context_switches_per_stream", t.router_process_context_switches_per_stream}};
+  else
+    j["router_process"] = nullptr;
+  return j;
+}
+
 }  // namespace
 
 nlohmann::json to_json(const LoadReport& r) {
   const bool both_ttft = r.direct.ttft.count && r.router.ttft.count;
   const bool both_gaps = r.direct.inter_chunk.count && r.router.inter_chunk.count;
   const bool switched = r.switchover.count > 0;
+  nlohmann::json targets = nlohmann::json::array();
+  for (const auto& t : r.targets) targets.push_back(target_json(r, t));
+  const TargetLoad* first = r.targets.empty() ? nullptr : &r.targets.front();
+  const bool first_cpu = first && (first->own_process ? first->path.completed > 0
+                                                      : r.direct.completed && first->path.completed);
   return {
       {"streams", r.options.streams},
       {"concurrency", r.options.concurrency},
       {"seconds_bound", r.options.seconds},
       {"elapsed_s", r.elapsed_s},
       {"bounded_by_time", r.bounded_by_time},
+      {"target", first ? first->name : ""},
       {"ttft_overhead_p50_us", or_null(both_ttft, r.ttft_overhead_p50_us)},
       {"ttft_overhead_p99_us", or_null(both_ttft, r.ttft_overhead_p99_us)},
       {"inter_chunk_overhead_p50_us", or_null(both_gaps, r.inter_chunk_overhead_p50_us)},
@@ -547,22 +850,18 @@ nlohmann::json to_json(const LoadReport& r) {
       {"throughput_ratio", or_null(r.direct.streams_per_s > 0, r.throughput_ratio)},
       {"router_streams_per_s", r.router.streams_per_s},
       {"direct_streams_per_s", r.direct.streams_per_s},
-      {"router_cpu_s_per_1000_streams", or_null(r.direct.completed && r.router.completed, r.router_cpu_s_per_1000_streams)},
+      {"router_cpu_s_per_1000_streams", or_null(first_cpu, r.router_cpu_s_per_1000_streams)},
       {"router_peak_rss_mb", r.peak_rss_mb},
+      {"process_peak_rss_mb", r.process_peak_rss_mb},
       {"rss_at_start_mb", r.rss_at_start_mb},
-      {"rss_note", "router, fakes and clients share one process: the peak is the process's"},
+      {"rss_note", first ? first->rss_source : ""},
       {"direct", path_json(r.direct)},
       {"router", path_json(r.router)},
-      {"switchover",
-       {{"attempted", r.switchover_attempted},
-        {"completed", r.switchover_completed},
-        {"unmatched", r.switchover_unmatched},
-        {"reset_after_deltas", r.options.reset_after_deltas},
-        {"latency", summary_json(r.switchover)}}},
+      {"switchover", first ? switchover_json(r, *first) : nlohmann::json(nullptr)},
+      {"targets", targets},
       {"event_delay_ms", r.options.event_delay_ms},
       {"rounds", r.options.rounds},
-      {"router_threads", r.options.router_threads > 0 ? r.options.router_threads
-                                                      : std::max(32, r.options.concurrency + 16)},
+      {"router_threads", embedded_router_threads(r.options)},
       {"machine", {{"nproc", r.nproc}, {"cpu_model", r.cpu_model}}},
       {"problems", r.problems},
   };
@@ -571,45 +870,100 @@ nlohmann::json to_json(const LoadReport& r) {
 std::string format_load_report(const LoadReport& r) {
   std::ostringstream out;
   out << std::fixed;
-  auto us = [&](const LatencySummary& s, double v) {
-    std::ostringstream cell;
-    cell << std::fixed << std::setprecision(0);
-    if (s.count) cell << v << " us";
-    else cell << "-";
-    return cell.str();
+  const size_t columns = 1 + r.targets.size();
+  auto cell_us = [](bool present, double v, bool sign = false) -> std::string {
+    if (!present) return "-";
+    std::ostringstream c;
+    c << std::fixed << std::setprecision(0) << (sign && v >= 0 ? "+" : "") << v << " us";
+    return c.str();
   };
-  auto row = [&](const char* name, const PathStats& p) {
-    out << "  " << std::left << std::setw(8) << name << std::right << std::setw(7) << p.completed << "/"
-        << std::left << std::setw(7) << p.attempted << std::right << std::setw(12) << us(p.ttft, p.ttft.p50_us)
-        << std::setw(12) << us(p.ttft, p.ttft.p99_us) << std::setw(12) << us(p.inter_chunk, p.inter_chunk.p50_us)
-        << std::setw(12) << us(p.inter_chunk, p.inter_chunk.p99_us) << std::setprecision(1) << std::setw(11)
-        << p.streams_per_s << std::setprecision(3) << std::setw(12) << p.cpu_s_per_1000_streams << "\n";
+  auto cell = [](bool present, double v, int precision, const char* unit = "") -> std::string {
+    if (!present) return "-";
+    std::ostringstream c;
+    c << std::fixed << std::setprecision(precision) << v << unit;
+    return c.str();
   };
+  // A row: a label, then the direct cell and one cell per target.
+  auto row = [&](const std::string& label, const std::vector<std::string>& cells) {
+    out << "  " << std::left << std::setw(28) << label << std::right;
+    for (size_t i = 0; i < columns; ++i) out << std::setw(14) << (i < cells.size() ? cells[i] : "");
+    out << "\n";
+  };
+  auto per_target = [&](const std::string& label, const std::string& direct,
+                        const std::function<std::string(const TargetLoad&)>& f) {
+    std::vector<std::string> cells = {direct};
+    for (const auto& t : r.targets) cells.push_back(f(t));
+    row(label, cells);
+  };
+  auto path_row = [&](const std::string& label, const std::function<std::string(const PathStats&)>& f) {
+    per_target(label, f(r.direct), [&](const TargetLoad& t) { return f(t.path); });
+  };
+
   out << "midstream load: " << r.options.streams << " streams per path, " << r.options.concurrency
-      << " concurrent, 127.0.0.1, " << r.nproc << " CPUs (" << r.cpu_model << ")\n\n";
-  out << "  path         ok/tried     TTFT p50    TTFT p99   chunk p50   chunk p99  streams/s  CPU s/1000\n";
-  row("direct", r.direct);
-  row("router", r.router);
-  for (const auto* p : {&r.direct, &r.router})
-    out << "  " << (p == &r.direct ? "direct" : "router") << ": CPU " << std::setprecision(2) << p->cpu_user_s
-        << " s user + " << p->cpu_sys_s << " s sys over " << p->wall_s << " s; " << std::setprecision(1)
-        << p->context_switches_per_stream << " context switches per stream (whole process)\n";
-  if (r.direct.completed && r.router.completed) {
-    out << std::setprecision(0) << "\nrouter overhead: TTFT p50 " << r.ttft_overhead_p50_us << " us, p99 "
-        << r.ttft_overhead_p99_us << " us; inter-chunk p50 " << r.inter_chunk_overhead_p50_us << " us, p99 "
-        << r.inter_chunk_overhead_p99_us << " us\n";
-    out << std::setprecision(3) << "throughput ratio (router / direct): " << r.throughput_ratio
-        << "; router CPU per 1000 streams: " << r.router_cpu_s_per_1000_streams << " s\n";
-  } else {
-    out << "\nrouter overhead: not measured (a path completed no stream)\n";
+      << " concurrent, 127.0.0.1, " << r.nproc << " CPUs (" << r.cpu_model << ")";
+  if (r.options.event_delay_ms) out << ", the fake pausing " << r.options.event_delay_ms << " ms before each event";
+  out << "\n\n";
+  per_target("", "direct", [](const TargetLoad& t) { return t.name; });
+  path_row("streams ok/tried", [](const PathStats& p) {
+    return std::to_string(p.completed) + "/" + std::to_string(p.attempted);
+  });
+  path_row("TTFT p50", [&](const PathStats& p) { return cell_us(p.ttft.count > 0, p.ttft.p50_us); });
+  path_row("TTFT p99", [&](const PathStats& p) { return cell_us(p.ttft.count > 0, p.ttft.p99_us); });
+  path_row("inter-chunk p50", [&](const PathStats& p) { return cell_us(p.inter_chunk.count > 0, p.inter_chunk.p50_us); });
+  path_row("inter-chunk p99", [&](const PathStats& p) { return cell_us(p.inter_chunk.count > 0, p.inter_chunk.p99_us); });
+  path_row("streams/s", [&](const PathStats& p) { return cell(true, p.streams_per_s, 1); });
+  path_row("CPU s/1000 (this process)", [&](const PathStats& p) { return cell(p.completed > 0, p.cpu_s_per_1000_streams, 3); });
+  path_row("ctx switches/stream (this)", [&](const PathStats& p) { return cell(true, p.context_switches_per_stream, 1); });
+  out << "\n";
+  const bool direct_ok = r.direct.completed > 0;
+  per_target("TTFT added p50", "", [&](const TargetLoad& t) {
+    return cell_us(direct_ok && t.path.completed, t.ttft_overhead_p50_us, true);
+  });
+  per_target("TTFT added p99", "", [&](const TargetLoad& t) {
+    return cell_us(direct_ok && t.path.completed, t.ttft_overhead_p99_us, true);
+  });
+  per_target("inter-chunk added p99", "", [&](const TargetLoad& t) {
+    return cell_us(direct_ok && t.path.completed, t.inter_chunk_overhead_p99_us, true);
+  });
+  per_target("throughput ratio", "", [&](const TargetLoad& t) {
+    return cell(r.direct.streams_per_s > 0, t.throughput_ratio, 3);
+  });
+  per_target("router CPU s/1000 streams", "", [&](const TargetLoad& t) {
+    return cell(t.path.completed > 0, t.router_cpu_s_per_1000_streams, 3) + (t.own_process ? " *" : "");
+  });
+  per_target("router ctx switches/stream", "", [&](const TargetLoad& t) {
+    return t.own_process ? cell(true, t.router_process_context_switches_per_stream, 1) + " *" : std::string("-");
+  });
+  per_target("router peak RSS", "", [&](const TargetLoad& t) {
+    return cell(true, t.peak_rss_mb, 1, " MB") + (t.own_process ? " *" : " +");
+  });
+  out << "\n";
+  per_target("switchover ok/tried", "", [&](const TargetLoad& t) {
+    return std::to_string(t.switchover_completed) + "/" + std::to_string(t.switchover_attempted);
+  });
+  per_target("switchover truncated", "", [&](const TargetLoad& t) { return std::to_string(t.switchover_truncated); });
+  per_target("switchover p50", "", [&](const TargetLoad& t) {
+    return t.switchover_applicable ? cell_us(t.switchover.count > 0, t.switchover.p50_us) : std::string("n/a");
+  });
+  per_target("switchover p99", "", [&](const TargetLoad& t) {
+    return t.switchover_applicable ? cell_us(t.switchover.count > 0, t.switchover.p99_us) : std::string("n/a");
+  });
+
+  out << "\n  TTFT: connect to the first text delta. Added: the target minus direct, percentile by percentile\n"
+      << "  (negative: noise). Switchover: reset after " << r.options.reset_after_deltas
+      << " deltas at the primary -> the fallback's first text at the client.\n"
+      << "  * the router's own process (/proc/PID: utime + stime, threads' context switches, VmHWM)\n"
+      << "  + this whole process (clients, fakes and the in-process router): " << std::setprecision(1)
+      << r.process_peak_rss_mb << " MB peak, " << r.rss_at_start_mb
+      << " MB once the servers started; the embedded router's CPU is its path's minus direct's\n";
+  for (const auto& t : r.targets) {
+    out << "  " << t.name << ": " << t.description;
+    if (t.switchover_unmatched) out << "; " << t.switchover_unmatched << " switchovers not matched to journals";
+    if (!t.switchover_applicable) out << "; switchover " << t.switchover_note;
+    out << "\n";
   }
-  out << "switchover (reset after " << r.options.reset_after_deltas << " deltas -> fallback text at the client): "
-      << r.switchover_completed << "/" << r.switchover_attempted << " completed, p50 "
-      << us(r.switchover, r.switchover.p50_us) << ", p99 " << us(r.switchover, r.switchover.p99_us);
-  if (r.switchover_unmatched) out << " (" << r.switchover_unmatched << " not matched to journals)";
-  out << "\n" << std::setprecision(1) << "peak RSS " << r.peak_rss_mb << " MB (whole process: router, fakes and clients; "
-      << r.rss_at_start_mb << " MB at start); " << r.elapsed_s << " s elapsed"
-      << (r.bounded_by_time ? ", STOPPED BY THE TIME BOUND" : "") << "\n";
+  out << std::setprecision(1) << "  " << r.elapsed_s << " s elapsed" << (r.bounded_by_time ? ", STOPPED BY THE TIME BOUND" : "")
+      << "\n";
   for (const auto& p : r.problems) out << "  problem: " << p << "\n";
   return out.str();
 }

@@ -338,6 +338,13 @@ class Gateway {
     return owner_.run([this] { return spawn_verified(); });
   }
 
+  // The gateway's pid while it runs (it may have died since: the caller's /proc read fails).
+  std::optional<pid_t> pid() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (pid_ <= 0 || status_) return std::nullopt;
+    return pid_;
+  }
+
   // How the process of `generation` ended, when it died on its own; waits up to `grace`.
   std::optional<std::string> death_of(uint64_t generation, std::chrono::milliseconds grace) {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -538,6 +545,8 @@ class PortkeyTarget : public Target {
   std::optional<std::string> exit_status(std::chrono::milliseconds grace) override {
     return gateway_->death_of(generation_, grace);
   }
+
+  std::optional<pid_t> router_pid() const override { return gateway_->pid(); }
 
  private:
   std::shared_ptr<Gateway> gateway_;

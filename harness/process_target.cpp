@@ -216,6 +216,11 @@ class ProcessTarget : public Target {
     return describe_wait_status(*status_);
   }
 
+  std::optional<pid_t> router_pid() const override {
+    if (pid_ <= 0 || status_) return std::nullopt;
+    return pid_;
+  }
+
   void stop() override {
     if (pid_ > 0) {
       if (!status_ && !wait_exit(Clock::now())) {

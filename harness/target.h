@@ -9,6 +9,8 @@
 //                     ports so the user can configure them once (url_target.cpp)
 //   portkey           the Portkey AI gateway (peers/portkey), one process shared by the run; the
 //                     scenario's config travels in an x-portkey-config header (portkey_target.cpp)
+#include <sys/types.h>
+
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -55,6 +57,11 @@ class Target {
   // Headers the client adds to its request after start(): how a gateway that takes its routing
   // config per request (Portkey's x-portkey-config) gets the bound config.
   virtual net::HeaderList request_headers(const ClientSpec& /*client*/) const { return {}; }
+  // The router's own process while it runs after start() (process: the `midstream router`
+  // child; portkey: the shared node gateway), so a caller can read its CPU and memory from
+  // /proc/PID. Nothing for a router inside this process (embedded) or one midstream did not
+  // start (url).
+  virtual std::optional<pid_t> router_pid() const { return std::nullopt; }
 };
 
 using TargetFactory = std::function<std::unique_ptr<Target>()>;

@@ -1,7 +1,9 @@
 // `midstream load` logic (harness/load.h) on a tiny load: every figure is present and sane, and
-// the headline figures are the differences and ratios of the per-path figures.
+// the headline figures are the differences and ratios of the per-path figures. The portkey
+// target is not loaded here (it needs node and npm ci); tests/harness_portkey_test.cpp covers it.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cmath>
 #include <stdexcept>
 
@@ -41,6 +43,8 @@ TEST_F(TinyLoad, EveryStreamCompletesOnEveryPath) {
   EXPECT_EQ(r.switchover_completed, 20) << (r.problems.empty() ? "" : r.problems.front());
   EXPECT_EQ(r.switchover_unmatched, 0);
   EXPECT_TRUE(r.problems.empty()) << r.problems.front();
+  ASSERT_EQ(r.targets.size(), 1u);
+  EXPECT_EQ(r.targets[0].name, "embedded");
 }
 
 TEST_F(TinyLoad, JsonHasTheHeadlineFieldsAsSaneNumbers) {
@@ -81,6 +85,55 @@ TEST_F(TinyLoad, HeadlineFiguresDeriveFromThePaths) {
   EXPECT_FALSE(format_load_report(r).empty());
 }
 
+// The reference router as its own process (`midstream router`) next to the embedded one, in one
+// tiny run: its CPU and peak RSS are the child's own, read from /proc/PID.
+TEST(Load, ProcessTargetReportsTheChildsOwnFigures) {
+  LoadOptions options;
+  options.streams = 40;
+  options.concurrency = 4;
+  options.seconds = 20;
+  options.switchover_streams = 8;
+  options.rounds = 2;
+  options.targets = {"embedded", std::string("process=") + MIDSTREAM_BINARY};
+  const auto t0 = std::chrono::steady_clock::now();
+  const LoadReport r = run_load(options);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(20));
+  ASSERT_EQ(r.targets.size(), 2u);
+  const TargetLoad& embedded = r.targets[0];
+  const TargetLoad& process = r.targets[1];
+  EXPECT_EQ(embedded.name, "embedded");
+  EXPECT_EQ(process.name, "process");
+  EXPECT_FALSE(embedded.own_process);
+  EXPECT_TRUE(process.own_process);
+  EXPECT_EQ(process.path.completed, 40) << (r.problems.empty() ? "" : r.problems.front());
+  EXPECT_EQ(process.switchover_completed, 8) << (r.problems.empty() ? "" : r.problems.front());
+  EXPECT_GT(process.switchover.count, 0u);
+  EXPECT_FALSE(load_failed(r)) << (r.problems.empty() ? "" : r.problems.front());
+  // The child's own VmHWM: a real process's, and not this (test) process's peak.
+  EXPECT_GT(process.peak_rss_mb, 1.0);
+  EXPECT_LT(process.peak_rss_mb, 1024.0);
+  EXPECT_NE(process.rss_source.find("VmHWM"), std::string::npos);
+  EXPECT_GE(process.router_process_cpu_s, 0.0);
+  EXPECT_GT(process.router_process_context_switches_per_stream, 0.0);
+  // The first target stays the top level (the JSON before there were several targets).
+  EXPECT_DOUBLE_EQ(r.ttft_overhead_p50_us, embedded.ttft_overhead_p50_us);
+  EXPECT_DOUBLE_EQ(r.peak_rss_mb, r.process_peak_rss_mb);
+  const auto json = to_json(r);
+  ASSERT_EQ(json["targets"].size(), 2u);
+  EXPECT_EQ(json["target"], "embedded");
+  for (const auto& t : json["targets"])
+    for (const char* field : {"ttft_overhead_p50_us", "ttft_overhead_p99_us", "switchover_p50_us",
+                              "switchover_p99_us", "throughput_ratio", "router_peak_rss_mb", "concurrency",
+                              "streams"})
+      EXPECT_TRUE(t[field].is_number()) << t["name"] << " " << field << " = " << t[field].dump();
+  EXPECT_GT(json["targets"][1]["router_peak_rss_mb"].get<double>(), 0.0);
+  EXPECT_TRUE(json["targets"][1]["router_process"].is_object());
+  EXPECT_TRUE(json["targets"][0]["router_process"].is_null());
+  const std::string table = format_load_report(r);
+  EXPECT_NE(table.find("embedded"), std::string::npos);
+  EXPECT_NE(table.find("process"), std::string::npos);
+}
+
 TEST(Load, RejectsOptionsOutOfRange) {
   LoadOptions options;
   options.streams = 0;
@@ -90,6 +143,13 @@ TEST(Load, RejectsOptionsOutOfRange) {
   EXPECT_THROW(run_load(options), std::invalid_argument);
   options = {};
   options.concurrency = 5000;
+  EXPECT_THROW(run_load(options), std::invalid_argument);
+  options = {};
+  options.targets = {"url=http://127.0.0.1:4000"};  // midstream cannot configure it
+  EXPECT_THROW(run_load(options), std::invalid_argument);
+  options.targets = {"embedded", "reference"};  // the same router twice
+  EXPECT_THROW(run_load(options), std::invalid_argument);
+  options.targets = {};
   EXPECT_THROW(run_load(options), std::invalid_argument);
 }
 
