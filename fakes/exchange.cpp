@@ -388,7 +388,15 @@ bool answer_exchange(Exchange& ex, const net::RequestHead& head, const std::stri
                             "Invalid request" + (error.pointer.empty() ? "" : " at " + error.pointer) +
                                 ": " + error.message,
                             "bad_request", keep_alive);
-  ex.journal.update(ex.entry, [&](JournalEntry& e) { e.stream = request->stream; });
+  // What the request is (a continuation, and of which partial) is journaled before any fault
+  // fires, so a continuation that meets a fault before its status line still reads as one.
+  ModelReply reply = answer_request(*request, ex.config.answer);
+  ex.journal.update(ex.entry, [&](JournalEntry& e) {
+    e.stream = request->stream;
+    e.continuation = reply.continuation;
+    e.partial = reply.partial;
+    e.mismatch = reply.mismatch;
+  });
 
   if (fault && fault->position == FaultPosition::BeforeStatus) {
     if (fault->action == FaultAction::Status) {
@@ -412,14 +420,8 @@ bool answer_exchange(Exchange& ex, const net::RequestHead& head, const std::stri
     if (verdict.rejected) return send_plain_error(ex, out, 400, verdict.message, "rejected", keep_alive);
   }
 
-  ModelReply reply = answer_request(*request, ex.config.answer);
   if (ex.config.tool_call && !reply.mismatch)
     reply.usage.output_tokens += wire::count_tokens(ex.config.tool_call->arguments);
-  ex.journal.update(ex.entry, [&](JournalEntry& e) {
-    e.continuation = reply.continuation;
-    e.partial = reply.partial;
-    e.mismatch = reply.mismatch;
-  });
   return request->stream ? answer_stream(ex, out, *request, reply, fault)
                          : answer_whole(ex, out, reply, fault, keep_alive);
 }

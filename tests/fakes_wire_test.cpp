@@ -466,6 +466,22 @@ TEST(FakeWire, ContinuationStreamsExactlyTheRest) {
   EXPECT_EQ(*e.usage_sent, (wire::Usage{4 + 3 + 1, 6}));
 }
 
+// A continuation that meets a fault before its status line is still journaled as one (with its
+// partial): the harness's replay and continuation checks read that from the journal.
+TEST(FakeWire, ContinuationWithAFaultBeforeTheStatusIsJournaledAsOne) {
+  for (const char* fault : {R"({"at": "before_status", "action": "status", "status": 503})",
+                            R"({"at": "before_status", "action": "reset"})"}) {
+    Started fake(chat_config({entry(fault)}));
+    round_trip(fake.provider.port(),
+               http_post(chat_body(true, true, {{"user", kPrompt},
+                                                {"assistant", "The quick brown"},
+                                                {"user", "Continue."}})));
+    const auto e = only_entry(fake.provider);
+    EXPECT_TRUE(e.continuation) << fault;
+    EXPECT_EQ(e.partial, "The quick brown") << fault;
+  }
+}
+
 TEST(FakeWire, WordsPerDeltaGroupsWords) {
   auto config = chat_config();
   config.words_per_delta = 3;
