@@ -1,6 +1,7 @@
 // The router's request parsing: a POST body from an untrusted client, turned into the canonical
-// request the way router/server.cpp's handler does it (the nesting guard, nlohmann's parse with
-// exceptions off, wire::decode_request), for the chat and the Responses front, then the upstream
+// request the way router/server.cpp's handler does it (router::parse_request_body: the NUL and
+// nesting guards and nlohmann's parse; then wire::decode_request), for the chat and the Responses
+// front, then the upstream
 // request the router builds from it (router/upstream_attempt.cpp: encode_request(...).dump(),
 // which throws on a bad string) in every upstream dialect.
 //
@@ -8,9 +9,6 @@
 // depth of every body that parses (it lets nothing deeper through, refuses nothing within the
 // limit); a request read from one front and written in the same dialect reads back the same
 // (model, messages, stream, max_tokens).
-//
-// nests_deeper_than is file-local in router/server.cpp, so its logic is mirrored here; keep the
-// two in step (or export it from router/ and call it).
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -18,10 +16,12 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "router/request_limits.h"
 #include "wire/request.h"
 
 namespace {
@@ -31,31 +31,6 @@ using midstream::wire::CanonicalRequest;
 using midstream::wire::Dialect;
 
 constexpr size_t kMaxJsonDepth = 64;  // ServerOptions::max_json_depth
-
-// router/server.cpp, nests_deeper_than.
-bool nests_deeper_than(std::string_view text, size_t max_depth) {
-  size_t depth = 0;
-  bool in_string = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (in_string) {
-      if (c == '\\') {
-        ++i;
-      } else if (c == '"') {
-        in_string = false;
-      }
-      continue;
-    }
-    if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > max_depth) return true;
-    } else if ((c == ']' || c == '}') && depth > 0) {
-      --depth;
-    }
-  }
-  return false;
-}
 
 // Nesting of arrays and objects, without recursion ([] is 1).
 size_t depth_of(const json& root) {
@@ -120,19 +95,20 @@ void serve(Dialect front, const json& body) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  const std::string text(reinterpret_cast<const char*>(data), size);
-  // Known, reported (tests/router_fuzz_regressions_test.cpp): nlohmann's parser stops at a NUL
-  // byte, so the router takes `{...}\0<anything>` as the JSON before the NUL (and the guard,
-  // which scans every byte, may refuse it as too deep). JSON never holds a raw NUL; skipped here
-  // until the router refuses such a body as invalid JSON.
-  if (text.find('\0') != std::string::npos) return 0;
-  const bool too_deep = nests_deeper_than(text, kMaxJsonDepth);
-  const json body = json::parse(text, nullptr, false);
-  if (!body.is_discarded()) {
-    check(too_deep == (depth_of(body) > kMaxJsonDepth),
-          "the nesting guard disagrees with the parsed depth");
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
+  auto parsed = midstream::router::parse_request_body(text, kMaxJsonDepth);
+  // Whatever the router accepts parses, holds no NUL and is within the depth limit; whatever
+  // parses cleanly (no NUL) within the limit is accepted.
+  const bool has_nul = text.find('\0') != std::string_view::npos;
+  const json plain = has_nul ? json(nullptr) : json::parse(text, nullptr, false);
+  const bool parses = !has_nul && !plain.is_discarded();
+  if (const auto* body_ptr = std::get_if<json>(&parsed)) {
+    check(parses && depth_of(*body_ptr) <= kMaxJsonDepth, "the router accepted a body it should refuse");
+  } else {
+    check(!parses || depth_of(plain) > kMaxJsonDepth, "the router refused a valid body within the limit");
+    return 0;  // 400 invalid_json / json_too_deep
   }
-  if (too_deep || body.is_discarded()) return 0;  // 400 json_too_deep / invalid_json
+  const json& body = std::get<json>(parsed);
   serve(Dialect::OpenAIChat, body);
   serve(Dialect::OpenAIResponses, body);
   return 0;

@@ -92,4 +92,16 @@ bool is_json_media_type(std::string_view value) {
          (type.starts_with("application/") && type.ends_with("+json"));
 }
 
+std::variant<nlohmann::json, BodyRefusal> parse_request_body(std::string_view body, size_t max_depth) {
+  if (body.find('\0') != std::string_view::npos)
+    return BodyRefusal{"invalid_json", "The request body holds a NUL byte: it is not valid JSON."};
+  if (nests_deeper_than(body, max_depth))
+    return BodyRefusal{"json_too_deep", "The JSON body nests arrays and objects deeper than " +
+                                            std::to_string(max_depth) + " levels."};
+  auto json = nlohmann::json::parse(body, nullptr, false);
+  if (json.is_discarded())
+    return BodyRefusal{"invalid_json", "We could not parse the JSON body of your request."};
+  return json;
+}
+
 }  // namespace midstream::router

@@ -4,8 +4,12 @@
 // depth, media type). Pure functions over bytes; router/http_front.cpp and router/server.cpp
 // apply them, tests/router_hostile_test.cpp drives them through real sockets.
 #include <cstddef>
+#include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 namespace midstream::router {
 
@@ -39,5 +43,18 @@ bool nests_deeper_than(std::string_view text, size_t max_depth);
 
 // application/json or application/*+json, parameters (charset) allowed.
 bool is_json_media_type(std::string_view value);
+
+// Why a request body is refused before its fields are looked at: always a 400 with this code
+// ("invalid_json" or "json_too_deep") and a message for the client.
+struct BodyRefusal {
+  std::string code;
+  std::string message;
+};
+
+// The JSON value of a POST body, or why it is refused: a NUL byte anywhere (JSON never holds a
+// raw one, and nlohmann's parser would stop at it and take the bytes before it as the body),
+// arrays and objects nested deeper than max_depth, or anything that does not parse. The router's
+// handler and the fuzz target fuzz/fuzz_router_request.cpp both call this.
+std::variant<nlohmann::json, BodyRefusal> parse_request_body(std::string_view body, size_t max_depth);
 
 }  // namespace midstream::router

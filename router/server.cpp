@@ -65,15 +65,10 @@ void RouterServer::install_routes() {
     if (!content_type.empty() && !is_json_media_type(content_type))
       return send_error(res, 415, "The request body must be JSON (Content-Type: application/json).",
                         "invalid_request_error", "unsupported_media_type");
-    if (nests_deeper_than(req.body, options_.max_json_depth))
-      return send_error(res, 400,
-                        "The JSON body nests arrays and objects deeper than " +
-                            std::to_string(options_.max_json_depth) + " levels.",
-                        "invalid_request_error", "json_too_deep");
-    auto body = nlohmann::json::parse(req.body, nullptr, false);
-    if (body.is_discarded())
-      return send_error(res, 400, "We could not parse the JSON body of your request.",
-                        "invalid_request_error", "invalid_json");
+    auto parsed = parse_request_body(req.body, options_.max_json_depth);
+    if (const auto* refusal = std::get_if<BodyRefusal>(&parsed))
+      return send_error(res, 400, refusal->message, "invalid_request_error", refusal->code);
+    const auto& body = std::get<nlohmann::json>(parsed);
     wire::RequestError error;
     auto request = wire::decode_request(front, body, &error);
     if (!request)
