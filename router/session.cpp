@@ -28,8 +28,7 @@ std::string openai_error_body(const std::string& message, const std::string& typ
 
 Session::Session(const RouterConfig& config, CooldownTracker& cooldowns, wire::Dialect front,
                  wire::CanonicalRequest request, const std::atomic<bool>* stop, uint64_t seed)
-    : config_(config),
-      settings_(config.settings),
+    : settings_(config.settings),
       defects_(config.defects),
       front_(front),
       request_(std::move(request)),

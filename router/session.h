@@ -60,7 +60,6 @@ class Session {
   int64_t now_ms() const;
   net::TimePoint request_deadline() const { return deadline_; }
 
-  const RouterConfig& config_;
   const RouterSettings& settings_;
   Defects defects_;
   wire::Dialect front_;
