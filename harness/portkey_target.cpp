@@ -27,6 +27,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "harness/child_process.h"
 #include "harness/portkey_config.h"
 #include "harness/target.h"
 
@@ -45,11 +46,6 @@ constexpr const char* kInstalledStamp = ".midstream-installed-lock.json";
 // fcntl lock shared with peers/portkey/npm_ci.cmake (CMake's file(LOCK) is an fcntl lock too).
 constexpr const char* kInstallLock = ".midstream-npm-ci.lock";
 
-std::string errno_text(int error) {
-  char buffer[256];
-  return ::strerror_r(error, buffer, sizeof buffer);
-}
-
 std::string read_file(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -63,17 +59,6 @@ std::string tail_of(const std::string& text, size_t max) {
   std::string out;
   for (char c : t) out += c == '\n' ? std::string(" | ") : c == '\r' ? std::string() : std::string(1, c);
   return out;
-}
-
-std::string describe_wait_status(int status) {
-  if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
-  if (WIFSIGNALED(status)) {
-    const int signal = WTERMSIG(status);
-    std::string text = "was killed by signal " + std::to_string(signal);
-    if (const char* name = ::sigdescr_np(signal)) text += std::string(" (") + name + ")";
-    return text;
-  }
-  return "ended with wait status " + std::to_string(status);
 }
 
 // An executable by name on PATH (or the path as given); empty when there is none.
@@ -334,23 +319,23 @@ class Gateway {
   // The running gateway; starts it (again, when the last one died).
   Lease acquire() {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (pid_ > 0 && !reap(Clock::now())) return {port_, generation_};
+    if (child_.pid() > 0 && !child_.reap(Clock::now())) return {port_, generation_};
     return owner_.run([this] { return spawn_verified(); });
   }
 
   // The gateway's pid while it runs (it may have died since: the caller's /proc read fails).
   std::optional<pid_t> pid() {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (pid_ <= 0 || status_) return std::nullopt;
-    return pid_;
+    if (!child_.running()) return std::nullopt;
+    return child_.pid();
   }
 
   // How the process of `generation` ended, when it died on its own; waits up to `grace`.
   std::optional<std::string> death_of(uint64_t generation, std::chrono::milliseconds grace) {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (generation != generation_ || pid_ <= 0) return std::nullopt;
-    if (!reap(Clock::now() + grace)) return std::nullopt;
-    return describe_wait_status(*status_) + " (the Portkey gateway)" + tail_suffix();
+    if (generation != generation_ || child_.pid() <= 0) return std::nullopt;
+    if (!child_.reap(Clock::now() + grace)) return std::nullopt;
+    return describe_wait_status(*child_.status()) + " (the Portkey gateway)" + tail_suffix();
   }
 
  private:
@@ -384,9 +369,6 @@ class Gateway {
                                      (install / kGatewayEntry).string(),
                                      "--headless",
                                      "--port=" + std::to_string(port_)};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
     const int log_fd = ::mkostemps(log_path_.data(), 4, O_CLOEXEC);
     const int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
     if (log_fd < 0 || null_fd < 0) {
@@ -395,40 +377,22 @@ class Gateway {
       if (null_fd >= 0) ::close(null_fd);
       throw std::runtime_error("portkey target: cannot open " + log_path_ + ": " + errno_text(error));
     }
-    const pid_t parent = ::getpid();
-    const pid_t pid = ::fork();
-    if (pid == 0) {
-      // Only async-signal-safe calls until exec. The gateway must not outlive the harness.
-      ::prctl(PR_SET_PDEATHSIG, SIGTERM);
-      if (::getppid() != parent) ::_exit(126);
-      ::dup2(null_fd, STDIN_FILENO);
-      ::dup2(log_fd, STDOUT_FILENO);
-      ::dup2(log_fd, STDERR_FILENO);
-      sigset_t none;
-      ::sigemptyset(&none);
-      ::sigprocmask(SIG_SETMASK, &none, nullptr);
-      struct sigaction dfl {};
-      dfl.sa_handler = SIG_DFL;
-      for (int signal : {SIGPIPE, SIGTERM, SIGINT, SIGHUP}) ::sigaction(signal, &dfl, nullptr);
-      ::syscall(SYS_close_range, 3U, ~0U, 0U);
-      ::execv(argv[0], argv.data());
-      static const char kFailed[] = "midstream portkey target: execv node failed\n";
-      [[maybe_unused]] auto written = ::write(STDERR_FILENO, kFailed, sizeof kFailed - 1);
-      ::_exit(127);
+    // The gateway must not outlive the harness: ChildProcess forks it with a parent-death signal.
+    try {
+      child_.spawn(args, null_fd, log_fd, log_fd, "portkey target");
+    } catch (...) {
+      ::close(log_fd);
+      ::close(null_fd);
+      throw;
     }
-    const int fork_error = errno;
     ::close(log_fd);
     ::close(null_fd);
-    if (pid < 0) throw std::runtime_error("portkey target: fork failed: " + errno_text(fork_error));
-    pid_ = pid;
-    pidfd_ = static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0));
-    status_.reset();
     ++generation_;
 
     const auto deadline = Clock::now() + options_.start_timeout;
     while (!accepts_connections(port_)) {
-      if (reap(Clock::now() + std::chrono::milliseconds(50))) {
-        const std::string how = describe_wait_status(*status_);
+      if (child_.reap(Clock::now() + std::chrono::milliseconds(50))) {
+        const std::string how = describe_wait_status(*child_.status());
         const std::string log = read_file(log_path_);
         terminate();  // reaped already: closes the pidfd
         throw std::runtime_error("portkey target: the gateway process " + how + " before it accepted connections" +
@@ -443,7 +407,7 @@ class Gateway {
     }
     // Everything binds to 127.0.0.1 only: check what the process really listens on.
     bool all_loopback = true;
-    const auto addresses = listening_addresses(pid_, &all_loopback);
+    const auto addresses = listening_addresses(child_.pid(), &all_loopback);
     if (!all_loopback || addresses.empty()) {
       std::string list;
       for (const auto& a : addresses) list += (list.empty() ? "" : ", ") + a;
@@ -454,42 +418,8 @@ class Gateway {
     return {port_, generation_};
   }
 
-  // Reaps the gateway if it exited by the deadline; true once status_ is known.
-  bool reap(Clock::time_point deadline) {
-    if (status_) return true;
-    if (pid_ <= 0) return false;
-    for (;;) {
-      int status = 0;
-      const pid_t done = ::waitpid(pid_, &status, WNOHANG);
-      if (done == pid_) {
-        status_ = status;
-        return true;
-      }
-      if (done < 0 && errno != EINTR) return false;
-      const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
-      if (left.count() <= 0) return false;
-      pollfd entry{pidfd_, POLLIN, 0};
-      if (pidfd_ >= 0) ::poll(&entry, 1, static_cast<int>(std::min<int64_t>(left.count(), 1000)));
-      else ::poll(nullptr, 0, static_cast<int>(std::min<int64_t>(left.count(), 10)));
-    }
-  }
-
   // SIGTERM, SIGKILL after stop_timeout; always reaps.
-  void terminate() {
-    if (pid_ > 0 && !reap(Clock::now())) {
-      ::kill(pid_, SIGTERM);
-      if (!reap(Clock::now() + options_.stop_timeout)) {
-        ::kill(pid_, SIGKILL);
-        if (!reap(Clock::now() + std::chrono::seconds(10))) {
-          int status = 0;
-          if (::waitpid(pid_, &status, 0) == pid_) status_ = status;
-        }
-      }
-    }
-    pid_ = -1;
-    if (pidfd_ >= 0) ::close(pidfd_);
-    pidfd_ = -1;
-  }
+  void terminate() { child_.stop(options_.stop_timeout); }
 
   void remove_log() {
     std::error_code ignored;
@@ -504,11 +434,9 @@ class Gateway {
 
   PortkeyTargetOptions options_;
   std::mutex mutex_;  // one start, reap or stop at a time
-  pid_t pid_ = -1;
-  int pidfd_ = -1;
+  ChildProcess child_;
   uint16_t port_ = 0;
   uint64_t generation_ = 0;
-  std::optional<int> status_;
   std::string log_path_;
   OwnerThread owner_;  // last member: joined first, after every job above is done
 };

@@ -17,30 +17,13 @@
 #include <regex>
 #include <stdexcept>
 
+#include "harness/child_process.h"
 #include "harness/target.h"
 
 namespace midstream::harness {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-std::string errno_text(int error) {
-  char buffer[256];
-  return ::strerror_r(error, buffer, sizeof buffer);
-}
-
-// "exited with status 3", "was killed by signal 9 (Killed)".
-std::string describe_wait_status(int status) {
-  if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
-  if (WIFSIGNALED(status)) {
-    const int signal = WTERMSIG(status);
-    std::string text = "was killed by signal " + std::to_string(signal);
-    if (const char* name = ::sigdescr_np(signal)) text += std::string(" (") + name + ")";
-    if (WCOREDUMP(status)) text += ", core dumped";
-    return text;
-  }
-  return "ended with wait status " + std::to_string(status);
-}
 
 // A unique file in the temp directory, opened close-on-exec; the path is returned in *path.
 int make_temp_file(const std::string& stem, const std::string& suffix, std::string* path) {
@@ -100,8 +83,7 @@ class ProcessTarget : public Target {
   bool supports_front(const std::string&) const override { return true; }
 
   uint16_t start(const nlohmann::json& router_config) override {
-    if (pid_ > 0) throw std::runtime_error("process target already started");
-    status_.reset();
+    if (child_.pid() > 0) throw std::runtime_error("process target already started");
     signalled_ = false;
     {
       const int fd = make_temp_file("midstream-router", ".json", &config_path_);
@@ -128,45 +110,19 @@ class ProcessTarget : public Target {
       args.push_back("--defect");
       args.push_back(defect);
     }
-    std::vector<char*> argv;
-    for (auto& arg : args) argv.push_back(arg.data());
-    argv.push_back(nullptr);
-
-    const pid_t parent = ::getpid();
-    const pid_t pid = ::fork();
-    if (pid == 0) {
-      // The child: only async-signal-safe calls until exec. The router must not outlive the
-      // harness (a harness killed by a test timeout), hence the parent-death signal.
-      ::prctl(PR_SET_PDEATHSIG, SIGTERM);
-      if (::getppid() != parent) ::_exit(126);
-      ::dup2(null_fd, STDIN_FILENO);
-      ::dup2(out[1], STDOUT_FILENO);
-      ::dup2(err_fd, STDERR_FILENO);
-      // As if started from a shell: no blocked signals, default dispositions, no other fds.
-      sigset_t none;
-      ::sigemptyset(&none);
-      ::sigprocmask(SIG_SETMASK, &none, nullptr);
-      struct sigaction dfl {};
-      dfl.sa_handler = SIG_DFL;
-      for (int signal : {SIGPIPE, SIGTERM, SIGINT, SIGHUP}) ::sigaction(signal, &dfl, nullptr);
-      ::syscall(SYS_close_range, 3U, ~0U, 0U);
-      ::execv(argv[0], argv.data());
-      static const char kFailed[] = "midstream process target: execv failed\n";
-      [[maybe_unused]] auto written = ::write(STDERR_FILENO, kFailed, sizeof kFailed - 1);
-      ::_exit(127);
+    // The router must not outlive the harness (a harness killed by a test timeout): ChildProcess
+    // forks it with a parent-death signal.
+    try {
+      child_.spawn(args, null_fd, out[1], err_fd, "process target");
+    } catch (...) {
+      for (int fd : {out[0], out[1], err_fd, null_fd}) ::close(fd);
+      cleanup_files();
+      throw;
     }
-    const int fork_error = errno;
     ::close(out[1]);
     ::close(err_fd);
     ::close(null_fd);
-    if (pid < 0) {
-      ::close(out[0]);
-      cleanup_files();
-      throw std::runtime_error("process target: fork failed: " + errno_text(fork_error));
-    }
-    pid_ = pid;
     stdout_fd_ = out[0];
-    pidfd_ = static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0));  // -1 on old kernels: polled
 
     // The router prints "midstream router listening on http://127.0.0.1:PORT" once it serves.
     static const std::regex kListening(R"(listening on http://[^:/\s]+:(\d+))");
@@ -210,61 +166,24 @@ class ProcessTarget : public Target {
   }
 
   std::optional<std::string> exit_status(std::chrono::milliseconds grace) override {
-    if (signalled_ || (pid_ <= 0 && !status_)) return std::nullopt;  // stopped by us, or never ran
-    if (!status_) wait_exit(Clock::now() + grace);
-    if (!status_) return std::nullopt;
-    return describe_wait_status(*status_);
+    if (signalled_ || (child_.pid() <= 0 && !child_.status())) return std::nullopt;  // stopped by us, or never ran
+    if (!child_.reap(Clock::now() + grace)) return std::nullopt;
+    return describe_wait_status(*child_.status());
   }
 
   std::optional<pid_t> router_pid() const override {
-    if (pid_ <= 0 || status_) return std::nullopt;
-    return pid_;
+    if (!child_.running()) return std::nullopt;
+    return child_.pid();
   }
 
   void stop() override {
-    if (pid_ > 0) {
-      if (!status_ && !wait_exit(Clock::now())) {
-        signalled_ = true;
-        ::kill(pid_, SIGTERM);
-        if (!wait_exit(Clock::now() + options_.stop_timeout)) {
-          ::kill(pid_, SIGKILL);
-          if (!wait_exit(Clock::now() + std::chrono::seconds(10))) {
-            int status = 0;  // SIGKILL cannot be ignored: reap it whatever it takes
-            if (::waitpid(pid_, &status, 0) == pid_) status_ = status;
-          }
-        }
-      }
-      pid_ = -1;
-    }
-    if (pidfd_ >= 0) ::close(pidfd_);
-    pidfd_ = -1;
+    if (child_.stop(options_.stop_timeout)) signalled_ = true;
     if (stdout_fd_ >= 0) ::close(stdout_fd_);  // after the exit: the router's last line never hits EPIPE
     stdout_fd_ = -1;
     cleanup_files();
   }
 
  private:
-  // Reaps the child if it exited by the deadline; true once status_ is known.
-  bool wait_exit(Clock::time_point deadline) {
-    if (status_) return true;
-    if (pid_ <= 0) return false;
-    for (;;) {
-      int status = 0;
-      const pid_t done = ::waitpid(pid_, &status, WNOHANG);
-      if (done == pid_) {
-        status_ = status;
-        return true;
-      }
-      if (done < 0 && errno != EINTR) return false;
-      const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
-      if (left.count() <= 0) return false;
-      // A pidfd becomes readable when the process exits: a wait, not a sleep loop.
-      pollfd entry{pidfd_, POLLIN, 0};
-      if (pidfd_ >= 0) ::poll(&entry, 1, static_cast<int>(std::min<int64_t>(left.count(), 1000)));
-      else ::poll(nullptr, 0, static_cast<int>(std::min<int64_t>(left.count(), 10)));
-    }
-  }
-
   void cleanup_files() {
     std::error_code ignored;
     if (!config_path_.empty()) std::filesystem::remove(config_path_, ignored);
@@ -275,10 +194,8 @@ class ProcessTarget : public Target {
 
   ProcessTargetOptions options_;
   bool explicit_path_;
-  pid_t pid_ = -1;
-  int pidfd_ = -1;
+  ChildProcess child_;
   int stdout_fd_ = -1;
-  std::optional<int> status_;
   bool signalled_ = false;  // stop() sent SIGTERM: an exit after that is not a death
   std::string config_path_;
   std::string stderr_path_;

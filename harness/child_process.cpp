@@ -1,0 +1,112 @@
+#include "harness/child_process.h"
+
+#include <poll.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <stdexcept>
+
+namespace midstream::harness {
+
+std::string describe_wait_status(int status) {
+  if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
+  if (WIFSIGNALED(status)) {
+    const int signal = WTERMSIG(status);
+    std::string text = "was killed by signal " + std::to_string(signal);
+    if (const char* name = ::sigdescr_np(signal)) text += std::string(" (") + name + ")";
+    if (WCOREDUMP(status)) text += ", core dumped";
+    return text;
+  }
+  return "ended with wait status " + std::to_string(status);
+}
+
+std::string errno_text(int error) {
+  char buffer[256];
+  return ::strerror_r(error, buffer, sizeof buffer);
+}
+
+ChildProcess::~ChildProcess() { stop(std::chrono::milliseconds(5'000)); }
+
+void ChildProcess::spawn(const std::vector<std::string>& args, int stdin_fd, int stdout_fd,
+                         int stderr_fd, const std::string& who) {
+  if (running()) throw std::runtime_error(who + ": already running");
+  stop(std::chrono::milliseconds(0));
+  status_.reset();
+  std::vector<std::string> copies = args;  // execv wants char*, not const char*
+  std::vector<char*> argv;
+  for (auto& arg : copies) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  const std::string exec_failed = "midstream: " + who + ": execv " + args.at(0) + " failed\n";
+
+  const pid_t parent = ::getpid();
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    // The child: only async-signal-safe calls until exec.
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (::getppid() != parent) ::_exit(126);  // the parent is already gone
+    ::dup2(stdin_fd, STDIN_FILENO);
+    ::dup2(stdout_fd, STDOUT_FILENO);
+    ::dup2(stderr_fd, STDERR_FILENO);
+    // As if started from a shell: no blocked signals, default dispositions, no other fds.
+    sigset_t none;
+    ::sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    struct sigaction dfl {};
+    dfl.sa_handler = SIG_DFL;
+    for (int signal : {SIGPIPE, SIGTERM, SIGINT, SIGHUP}) ::sigaction(signal, &dfl, nullptr);
+    ::syscall(SYS_close_range, 3U, ~0U, 0U);
+    ::execv(argv[0], argv.data());
+    [[maybe_unused]] auto written = ::write(STDERR_FILENO, exec_failed.data(), exec_failed.size());
+    ::_exit(127);
+  }
+  if (pid < 0) throw std::runtime_error(who + ": fork failed: " + errno_text(errno));
+  pid_ = pid;
+  pidfd_ = static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0));  // -1 on old kernels: polled
+}
+
+bool ChildProcess::reap(Clock::time_point deadline) {
+  if (status_) return true;
+  if (pid_ <= 0) return false;
+  for (;;) {
+    int status = 0;
+    const pid_t done = ::waitpid(pid_, &status, WNOHANG);
+    if (done == pid_) {
+      status_ = status;
+      return true;
+    }
+    if (done < 0 && errno != EINTR) return false;
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
+    if (left.count() <= 0) return false;
+    // A pidfd becomes readable when the process exits: a wait, not a sleep loop.
+    pollfd entry{pidfd_, POLLIN, 0};
+    if (pidfd_ >= 0) ::poll(&entry, 1, static_cast<int>(std::min<int64_t>(left.count(), 1000)));
+    else ::poll(nullptr, 0, static_cast<int>(std::min<int64_t>(left.count(), 10)));
+  }
+}
+
+bool ChildProcess::stop(std::chrono::milliseconds grace) {
+  bool signalled = false;
+  if (pid_ > 0 && !reap(Clock::now())) {
+    signalled = true;
+    ::kill(pid_, SIGTERM);
+    if (!reap(Clock::now() + grace)) {
+      ::kill(pid_, SIGKILL);
+      if (!reap(Clock::now() + std::chrono::seconds(10))) {
+        int status = 0;  // SIGKILL cannot be ignored: reap it whatever it takes
+        if (::waitpid(pid_, &status, 0) == pid_) status_ = status;
+      }
+    }
+  }
+  pid_ = -1;
+  if (pidfd_ >= 0) ::close(pidfd_);
+  pidfd_ = -1;
+  return signalled;
+}
+
+}  // namespace midstream::harness
