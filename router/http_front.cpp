@@ -66,6 +66,8 @@ struct ClientConnection {
   TimePoint since;         // when it began waiting; the longest waiter is displaced first
   TimePoint deadline;      // idle, head or linger deadline
   size_t served = 0;       // requests answered on it
+  size_t head_bytes = 0;   // the size of the head being served
+  bool chunked_body = false;  // its body comes in chunks: ConnectionStream bounds it
 };
 
 // cpp-httplib's view of one request on a ClientConnection: the head already received, then the
@@ -77,7 +79,8 @@ class ConnectionStream final : public httplib::Stream {
       : connection_(connection),
         stopping_(stopping),
         read_deadline_(Clock::now() + milliseconds(options.body_timeout_ms)),
-        write_timeout_(options.write_timeout_ms) {}
+        write_timeout_(options.write_timeout_ms),
+        max_chunked_bytes_(options.max_body_bytes + options.max_body_bytes / 8 + 64 * 1024) {}
 
   bool is_readable() const override {
     return connection_.in_pos < connection_.in.size() ||
@@ -103,9 +106,17 @@ class ConnectionStream final : public httplib::Stream {
         if (error != EAGAIN && error != EWOULDBLOCK && error != EINTR) return -1;
       }
     }
-    const size_t take = std::min(size, in.size() - connection_.in_pos);
+    size_t take = std::min(size, in.size() - connection_.in_pos);
+    if (connection_.chunked_body) {
+      // cpp-httplib 0.11.4 reads a chunked body without a limit: stop it at the limit plus room
+      // for the chunk framing. It answers the failed read with a 400 and the connection closes.
+      const size_t bound = connection_.head_bytes + max_chunked_bytes_;
+      if (delivered_ >= bound) return -1;
+      take = std::min(take, bound - delivered_);
+    }
     std::memcpy(ptr, in.data() + connection_.in_pos, take);
     connection_.in_pos += take;
+    delivered_ += take;
     return static_cast<ssize_t>(take);
   }
 
@@ -155,6 +166,8 @@ class ConnectionStream final : public httplib::Stream {
   const std::atomic<bool>& stopping_;
   TimePoint read_deadline_;
   milliseconds write_timeout_;
+  size_t max_chunked_bytes_;  // what a chunked body may take on the wire, framing included
+  size_t delivered_ = 0;      // bytes handed to cpp-httplib for this request, head included
 };
 
 // Every client connection the front holds. Those waiting for a request head, and those closing,
@@ -185,7 +198,11 @@ class ClientConnections {
 
   // Closes every connection and joins every thread; serving threads see the stop flag promptly.
   void stop() {
-    stopping_ = true;
+    {
+      // Under the lock: a worker between its predicate check and its wait would miss the notify.
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
     wake();
     ready_cv_.notify_all();
     if (poller_.joinable()) poller_.join();
@@ -439,28 +456,17 @@ class ClientConnections {
     }
   }
 
-  // Refuses a body over the limit from its Content-Length alone: cpp-httplib 0.11.4 would read
-  // and drop all of it first. A length that is not one number is refused as well.
+  // Judges how the head frames its body (router/request_limits.h) before cpp-httplib reads any
+  // of it: an oversized Content-Length is refused without waiting for the body.
   bool check_length(std::unique_ptr<ClientConnection>& connection) {
     const std::string_view head(connection->in.data(), connection->scan.scanned);
-    const auto lengths = head_fields(head, "content-length");
-    if (lengths.empty()) return true;
-    const std::string_view length = lengths.front();
-    const bool number = !length.empty() && length.size() <= 19 &&
-                        std::all_of(length.begin(), length.end(), [](char c) { return c >= '0' && c <= '9'; });
-    const bool agree = std::all_of(lengths.begin(), lengths.end(), [&](std::string_view other) { return other == length; });
-    if (!number || !agree) {
-      reject(connection, 400, "Bad Request", "The Content-Length header is not one number.",
-             "invalid_content_length");
+    BodyFraming framing = judge_body_framing(head, options_.max_body_bytes);
+    if (framing.status != 0) {
+      reject(connection, framing.status, framing.reason, framing.message, framing.code);
       return false;
     }
-    if (std::stoull(std::string(length)) > options_.max_body_bytes) {
-      reject(connection, 413, "Payload Too Large",
-             "The request body is larger than " + std::to_string(options_.max_body_bytes) +
-                 " bytes.",
-             "body_too_large");
-      return false;
-    }
+    connection->head_bytes = connection->scan.scanned;
+    connection->chunked_body = framing.chunked;
     return true;
   }
 
@@ -490,7 +496,14 @@ class ClientConnections {
         connection = std::move(ready_.front());
         ready_.pop_front();
       }
-      const bool keep = serve_(*connection);
+      bool keep = false;
+      try {
+        keep = serve_(*connection);
+      } catch (...) {
+        // cpp-httplib catches what routing throws, not what a content provider or the error
+        // handler throws while the response is written: that connection ends, the router stays.
+        keep = false;
+      }
       hand_over(std::move(connection), keep ? Arrival::Kind::Kept : Arrival::Kind::Closing);
     }
   }

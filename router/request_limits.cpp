@@ -1,5 +1,6 @@
 #include "router/request_limits.h"
 
+#include <algorithm>
 #include <cctype>
 #include <string>
 
@@ -90,6 +91,75 @@ bool is_json_media_type(std::string_view value) {
   for (char& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return type == "application/json" ||
          (type.starts_with("application/") && type.ends_with("+json"));
+}
+
+namespace {
+
+std::string lowered(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+BodyFraming refuse(int status, std::string_view reason, std::string message, std::string code) {
+  return {status, reason, std::move(message), std::move(code), false};
+}
+
+}  // namespace
+
+BodyFraming judge_body_framing(std::string_view head, size_t max_body_bytes) {
+  const std::string_view method = head.substr(0, head.find(' '));
+  const bool body_method = method == "POST" || method == "PUT" || method == "PATCH";
+  const bool body_allowed = body_method || method == "DELETE";
+
+  for (std::string_view encoding : head_fields(head, "content-encoding")) {
+    if (lowered(encoding) != "identity")
+      return refuse(415, "Unsupported Media Type",
+                    "The request body must not be compressed (Content-Encoding: " +
+                        std::string(encoding) + ").",
+                    "unsupported_content_encoding");
+  }
+  const auto lengths = head_fields(head, "content-length");
+  const auto transfers = head_fields(head, "transfer-encoding");
+  if (!transfers.empty()) {
+    if (transfers.size() != 1 || lowered(transfers.front()) != "chunked")
+      return refuse(400, "Bad Request", "Transfer-Encoding must be chunked, once.",
+                    "unsupported_transfer_encoding");
+    if (!lengths.empty())
+      return refuse(400, "Bad Request", "A request has Content-Length or Transfer-Encoding, not both.",
+                    "ambiguous_body_length");
+    if (!body_allowed)
+      return refuse(400, "Bad Request", std::string(method) + " requests carry no body.",
+                    "body_not_allowed");
+    BodyFraming chunked;
+    chunked.chunked = true;
+    return chunked;
+  }
+  if (lengths.empty()) {
+    if (body_method)
+      return refuse(411, "Length Required",
+                    "A " + std::string(method) +
+                        " request needs a Content-Length (or Transfer-Encoding: chunked).",
+                    "length_required");
+    return {};
+  }
+  const std::string_view length = lengths.front();
+  const bool number = !length.empty() && length.size() <= 19 &&
+                      std::all_of(length.begin(), length.end(), [](char c) { return c >= '0' && c <= '9'; });
+  const bool agree = std::all_of(lengths.begin(), lengths.end(),
+                                 [&](std::string_view other) { return other == length; });
+  if (!number || !agree)
+    return refuse(400, "Bad Request", "The Content-Length header is not one number.",
+                  "invalid_content_length");
+  const unsigned long long bytes = std::stoull(std::string(length));
+  if (bytes > max_body_bytes)
+    return refuse(413, "Payload Too Large",
+                  "The request body is larger than " + std::to_string(max_body_bytes) + " bytes.",
+                  "body_too_large");
+  if (bytes > 0 && !body_allowed)
+    return refuse(400, "Bad Request", std::string(method) + " requests carry no body.",
+                  "body_not_allowed");
+  return {};
 }
 
 std::variant<nlohmann::json, BodyRefusal> parse_request_body(std::string_view body, size_t max_depth) {

@@ -36,6 +36,23 @@ HeadVerdict scan_head(std::string_view bytes, HeadScan& scan, const HeadLimits& 
 // The values of every header field called `name` in a complete head (case-insensitive).
 std::vector<std::string_view> head_fields(std::string_view head, std::string_view name);
 
+// How a request head frames its body, judged before cpp-httplib reads any of it. cpp-httplib
+// 0.11.4 bounds only a Content-Length body: a chunked one, a POST without a length (read to EOF)
+// and a compressed one (inflated) are unbounded, and a body on a GET is left unread, where it
+// would be parsed as the next request on the connection.
+struct BodyFraming {
+  int status = 0;           // 0: acceptable; else the 4xx to answer with
+  std::string_view reason;  // the status line's reason phrase
+  std::string message;      // for the client
+  std::string code;         // OpenAI-shaped error code
+  bool chunked = false;     // Transfer-Encoding: chunked (the stream must bound what it reads)
+};
+// Rules: Content-Length is one decimal number, the same in every field, at most max_body_bytes
+// (413); Transfer-Encoding is only `chunked` and never beside a Content-Length (400); no
+// Content-Encoding but `identity` (415: a byte limit cannot bound an inflated body); POST, PUT
+// and PATCH carry a length or chunks (411); other methods carry no body (400).
+BodyFraming judge_body_framing(std::string_view head, size_t max_body_bytes);
+
 // True when arrays and objects nest deeper than max_depth. A linear scan that skips strings, run
 // before parsing: nlohmann's parser copes with any depth, but copying, comparing or dumping a
 // value recurses once per level, so a deep body would overflow a stack further on.

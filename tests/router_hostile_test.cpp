@@ -883,6 +883,69 @@ TEST_F(RouterHostile, ChunkedBodyOverTheLimitIsRefused) {
   expect_refused(raw.read_reply(), {413, 400}, "9 MiB chunked body");
 }
 
+TEST_F(RouterHostile, EndlessChunkedBodyIsCutOffNearTheLimit) {
+  // cpp-httplib 0.11.4 reads a chunked body with no limit: the router must stop it itself, long
+  // before the client has sent 64 MiB.
+  RawClient raw(port_);
+  ASSERT_TRUE(raw.send(std::string("POST ") + kChat +
+                       " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                       "Transfer-Encoding: chunked\r\n\r\n"));
+  // 64 KiB chunks; after each MiB, look for the router's answer (it keeps draining what follows
+  // for a moment after answering, without storing it, so sending alone proves nothing).
+  const std::string chunk = "10000\r\n" + std::string(0x10000, ' ') + "\r\n";
+  Reply reply;
+  int mib = 0;
+  for (; mib < 64 && !reply.complete && !reply.closed; ++mib) {
+    for (int i = 0; i < 16 && raw.send(chunk, 5s); ++i) {
+    }
+    reply = raw.read_reply(50ms);
+  }
+  if (!reply.complete && !reply.closed) reply = raw.read_reply();
+  EXPECT_LE(mib, 16) << "the router answered only after " << mib << " MiB (limit 8 MiB)";
+  expect_refused(reply, {400, 413}, "an endless chunked body");
+  expect_responsive();
+}
+
+TEST_F(RouterHostile, CompressedBodyIs415) {
+  // A byte limit cannot bound what a gzip body inflates to: compressed bodies are refused.
+  for (const char* encoding : {"gzip", "br", "deflate"}) {
+    RawClient raw(port_);
+    ASSERT_TRUE(raw.send(post_head(kChat, 2, std::string("Content-Type: application/json\r\n"
+                                                         "Content-Encoding: ") + encoding + "\r\n") + "{}"));
+    expect_refused(raw.read_reply(), {415}, std::string("Content-Encoding: ") + encoding);
+  }
+}
+
+TEST_F(RouterHostile, PostWithoutALengthIs411) {
+  // Without a length cpp-httplib would read the body until the client closes.
+  RawClient raw(port_);
+  ASSERT_TRUE(raw.send(std::string("POST ") + kChat +
+                       " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\r\n{}"));
+  const auto start = Clock::now();
+  expect_refused(raw.read_reply(), {411}, "POST with neither Content-Length nor chunks");
+  EXPECT_LT(ms_since(start), 5'000) << "the router waited for the client to close";
+}
+
+TEST_F(RouterHostile, AmbiguousBodyLengthIs400) {
+  RawClient raw(port_);
+  ASSERT_TRUE(raw.send(std::string("POST ") + kChat +
+                       " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                       "Content-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n"));
+  expect_refused(raw.read_reply(), {400}, "Content-Length and Transfer-Encoding together");
+}
+
+TEST_F(RouterHostile, ABodyOnAGetCannotSmuggleASecondRequest) {
+  // cpp-httplib leaves a GET's body unread: kept on the connection, it would be parsed as the
+  // next request. The smuggled request below must never be answered.
+  const std::string smuggled = post_head(kChat, 2) + "{}";
+  RawClient raw(port_);
+  ASSERT_TRUE(raw.send("GET /health HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+                       std::to_string(smuggled.size()) + "\r\n\r\n" + smuggled));
+  expect_refused(raw.read_reply(), {400}, "GET with a body");
+  const Reply second = raw.read_reply(2s);
+  EXPECT_FALSE(second.complete) << "a second response came: " << second.head;
+}
+
 TEST_F(RouterHostile, ContentLengthOverTheLimitIsRefusedWithoutWaitingForTheBody) {
   ServerOptions options = test_options();
   options.body_timeout_ms = 60'000;  // waiting for the body would show as a minute
@@ -976,7 +1039,7 @@ TEST_F(RouterHostile, GarbageRequestLinesAreRefused) {
         std::string("POST  HTTP/1.1\r\n\r\n")}) {
     RawClient raw(port_);
     ASSERT_TRUE(raw.send(line));
-    expect_refused(raw.read_reply(), {400, 404, 505}, "request line " + testing::PrintToString(line));
+    expect_refused(raw.read_reply(), {400, 404, 411, 505}, "request line " + testing::PrintToString(line));
   }
   // A TLS ClientHello on the plain port: binary, no line end; cut off at the head deadline.
   RawClient tls(port_);

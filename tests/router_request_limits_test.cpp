@@ -64,6 +64,34 @@ TEST(HeadFields, FindsEveryValueCaseInsensitivelyTrimmed) {
   EXPECT_TRUE(head_fields(head, "content").empty()) << "a prefix of a name is not the name";
 }
 
+BodyFraming framing_of(const std::string& head) { return judge_body_framing(head, 1000); }
+
+TEST(BodyFraming, ALengthWithinTheLimitOrChunksAreAccepted) {
+  EXPECT_EQ(framing_of("POST / HTTP/1.1\r\nContent-Length: 1000\r\n\r\n").status, 0);
+  const auto chunked = framing_of("POST / HTTP/1.1\r\nTransfer-Encoding: Chunked\r\n\r\n");
+  EXPECT_EQ(chunked.status, 0);
+  EXPECT_TRUE(chunked.chunked);
+  EXPECT_EQ(framing_of("GET /health HTTP/1.1\r\nHost: x\r\n\r\n").status, 0);
+  EXPECT_EQ(framing_of("GET /health HTTP/1.1\r\nContent-Length: 0\r\n\r\n").status, 0);
+  EXPECT_EQ(framing_of("DELETE /x HTTP/1.1\r\n\r\n").status, 0);
+  EXPECT_EQ(framing_of("POST / HTTP/1.1\r\nContent-Encoding: identity\r\nContent-Length: 2\r\n\r\n").status, 0);
+}
+
+TEST(BodyFraming, EachUnboundedOrAmbiguousBodyIsRefusedWithItsStatus) {
+  EXPECT_EQ(framing_of("POST / HTTP/1.1\r\nContent-Length: 1001\r\n\r\n").status, 413);
+  EXPECT_EQ(framing_of("POST / HTTP/1.1\r\nContent-Length: 1x\r\n\r\n").status, 400);
+  EXPECT_EQ(framing_of("POST / HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n").status, 400);
+  EXPECT_EQ(framing_of("POST / HTTP/1.1\r\n\r\n").status, 411);
+  EXPECT_EQ(framing_of("PUT / HTTP/1.1\r\nContent-Length : 5\r\n\r\n").status, 411)
+      << "a field name with a space before the colon is no Content-Length";
+  EXPECT_EQ(framing_of("POST / HTTP/1.1\r\nContent-Encoding: gzip\r\nContent-Length: 2\r\n\r\n").status, 415);
+  EXPECT_EQ(framing_of("POST / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n").status, 400);
+  EXPECT_EQ(framing_of("POST / HTTP/1.1\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n").status, 400);
+  EXPECT_EQ(framing_of("GET / HTTP/1.1\r\nContent-Length: 2\r\n\r\n").status, 400);
+  EXPECT_EQ(framing_of("GET / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n").status, 400);
+  EXPECT_EQ(framing_of("POST / HTTP/1.1\r\n\r\n").code, "length_required");
+}
+
 TEST(NestsDeeperThan, CountsArraysAndObjectsOutsideStrings) {
   EXPECT_FALSE(nests_deeper_than(R"({"a":[{"b":[]}]})", 4));
   EXPECT_TRUE(nests_deeper_than(R"({"a":[{"b":[]}]})", 3));
