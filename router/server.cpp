@@ -138,12 +138,14 @@ void RouterServer::install_routes() {
     server.Put(path, not_allowed("POST"));
     server.Patch(path, not_allowed("POST"));
     server.Delete(path, not_allowed("POST"));
+    server.Options(path, not_allowed("POST"));
   }
   for (const char* path : {"/health", "/v1/models"}) {
     server.Post(path, not_allowed("GET, HEAD"));
     server.Put(path, not_allowed("GET, HEAD"));
     server.Patch(path, not_allowed("GET, HEAD"));
     server.Delete(path, not_allowed("GET, HEAD"));
+    server.Options(path, not_allowed("GET, HEAD"));
   }
 
   server.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {

@@ -1003,7 +1003,8 @@ TEST_F(RouterHostile, OtherMethodsOnPostRoutesAre405) {
     auto put = client_->Put(path, chat_body(), "application/json");
     auto del = client_->Delete(path);
     auto patch = client_->Patch(path, chat_body(), "application/json");
-    for (const auto* res : {&put, &del, &patch}) {
+    auto options = client_->Options(path);
+    for (const auto* res : {&put, &del, &patch, &options}) {
       ASSERT_TRUE(*res);
       EXPECT_EQ((*res)->status, 405) << path;
       EXPECT_TRUE(is_openai_error((*res)->body));
