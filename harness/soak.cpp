@@ -32,6 +32,13 @@ constexpr bool kUnderAddressSanitizer = true;
 #else
 constexpr bool kUnderAddressSanitizer = false;
 #endif
+// ThreadSanitizer's runtime starts a background thread of its own with the first thread the
+// program creates: after stop there is one thread more than before start-up, and not ours.
+#if defined(__SANITIZE_THREAD__)
+constexpr int kRuntimeThreads = 1;
+#else
+constexpr int kRuntimeThreads = 0;
+#endif
 
 using fakes::FaultAction;
 using fakes::FaultPosition;
@@ -642,7 +649,8 @@ std::string progress_line(const SoakReport& r, int total, double elapsed_s) {
 
 bool SoakReport::passed() const {
   return streams_run > 0 && violating_streams == 0 && fd_leak == 0 && thread_leak == 0 &&
-         fd_after_stop <= fd_before_start && thread_after_stop <= thread_before_start && !rss_unbounded;
+         fd_after_stop <= fd_before_start && thread_after_stop <= thread_before_start + kRuntimeThreads &&
+         !rss_unbounded;
 }
 
 SoakReport run_soak(const SoakOptions& options, const std::function<void(const std::string&)>& progress) {
@@ -763,7 +771,7 @@ SoakReport run_soak(const SoakOptions& options, const std::function<void(const s
       for (auto& fake : lane.fakes) fake->stop();
   }
   // And once everything was stopped: back to what the process had before it started any.
-  const auto [fds, threads] = settle(report.fd_before_start, report.thread_before_start,
+  const auto [fds, threads] = settle(report.fd_before_start, report.thread_before_start + kRuntimeThreads,
                                      Clock::now() + std::chrono::milliseconds(options.settle_ms));
   report.fd_after_stop = fds;
   report.thread_after_stop = threads;
@@ -931,7 +939,8 @@ std::string format_soak_report(const SoakReport& r) {
     if (r.streams_run == 0) why.push_back("no stream ran");
     if (r.violating_streams) why.push_back(std::to_string(r.violating_streams) + " streams violated a check");
     if (r.fd_leak || r.fd_after_stop > r.fd_before_start) why.push_back("file descriptors leaked");
-    if (r.thread_leak || r.thread_after_stop > r.thread_before_start) why.push_back("threads leaked");
+    if (r.thread_leak || r.thread_after_stop > r.thread_before_start + kRuntimeThreads)
+      why.push_back("threads leaked");
     if (r.rss_unbounded) why.push_back("RSS grew past its bound");
     for (size_t i = 0; i < why.size(); ++i) out << (i ? "; " : "") << why[i];
     out << "\n";
