@@ -30,28 +30,11 @@ endif()
 
 file(REMOVE "${stamp}")
 file(COPY "${SOURCE_DIR}/package.json" "${SOURCE_DIR}/package-lock.json" DESTINATION "${INSTALL_DIR}")
-# --ignore-scripts: the gateway's postinstall (patch-package) only patches its own dev set-up.
-execute_process(
-  COMMAND "${NPM}" ci --no-audit --no-fund --ignore-scripts --no-update-notifier
-          --fetch-retries=1 --fetch-retry-mintimeout=2000 --fetch-retry-maxtimeout=10000
-          --fetch-timeout=60000
-  WORKING_DIRECTORY "${INSTALL_DIR}"
-  RESULT_VARIABLE result
-  OUTPUT_VARIABLE output
-  ERROR_VARIABLE output
-  TIMEOUT 300)
-
-if(NOT result STREQUAL "0")
-  message("${output}")
-  set(network_errors "ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|ESOCKETTIMEDOUT|ENETUNREACH|EHOSTUNREACH|network|request to [^ ]+ failed")
-  if(output MATCHES "${network_errors}")
-    message(FATAL_ERROR
-      "portkey_npm_ci: npm ci in peers/portkey failed: the npm registry could not be reached, so the "
-      "pinned Portkey gateway (peers/portkey/package-lock.json) could not be installed and the portkey "
-      "target cannot run.")
-  endif()
-  message(FATAL_ERROR "portkey_npm_ci: npm ci in peers/portkey failed (${result}) in ${INSTALL_DIR}; npm's output is above.")
-endif()
+# midstream_npm_ci passes --ignore-scripts: the gateway's postinstall (patch-package) only
+# patches its own dev set-up.
+include("${CMAKE_CURRENT_LIST_DIR}/../../cmake/npm_ci.cmake")
+midstream_npm_ci("portkey_npm_ci: npm ci in peers/portkey" "${INSTALL_DIR}"
+  "portkey_npm_ci: npm ci in peers/portkey failed: the npm registry could not be reached, so the pinned Portkey gateway (peers/portkey/package-lock.json) could not be installed and the portkey target cannot run.")
 
 if(NOT EXISTS "${entry}")
   message(FATAL_ERROR "portkey_npm_ci: npm ci succeeded but ${entry} is missing")

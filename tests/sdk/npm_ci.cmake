@@ -13,28 +13,9 @@ file(MAKE_DIRECTORY "${INSTALL_DIR}")
 file(COPY "${SOURCE_DIR}/package.json" "${SOURCE_DIR}/package-lock.json"
      DESTINATION "${INSTALL_DIR}")
 
-# Fail in about a minute, not several, when the registry does not answer.
-execute_process(
-  COMMAND "${NPM}" ci --no-audit --no-fund --ignore-scripts --no-update-notifier
-          --fetch-retries=1 --fetch-retry-mintimeout=2000 --fetch-retry-maxtimeout=10000
-          --fetch-timeout=60000
-  WORKING_DIRECTORY "${INSTALL_DIR}"
-  RESULT_VARIABLE result
-  OUTPUT_VARIABLE output
-  ERROR_VARIABLE output
-  TIMEOUT 300)
-
-if(NOT result STREQUAL "0")
-  message("${output}")
-  set(network_errors "ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|ESOCKETTIMEDOUT|ENETUNREACH|EHOSTUNREACH|network|request to [^ ]+ failed")
-  if(output MATCHES "${network_errors}")
-    message(FATAL_ERROR
-      "sdk_npm_ci: the npm registry could not be reached, so the pinned SDK packages "
-      "(tests/sdk/package-lock.json) could not be installed and the SDK tests cannot run. "
-      "npm ci needs the registry, or every pinned tarball already in npm's cache.")
-  endif()
-  message(FATAL_ERROR "sdk_npm_ci: `npm ci` failed (${result}) in ${INSTALL_DIR}; npm's output is above.")
-endif()
+include("${CMAKE_CURRENT_LIST_DIR}/../../cmake/npm_ci.cmake")
+midstream_npm_ci("sdk_npm_ci: `npm ci`" "${INSTALL_DIR}"
+  "sdk_npm_ci: the npm registry could not be reached, so the pinned SDK packages (tests/sdk/package-lock.json) could not be installed and the SDK tests cannot run. npm ci needs the registry, or every pinned tarball already in npm's cache.")
 
 foreach(package openai @anthropic-ai/sdk)
   set(manifest "${INSTALL_DIR}/node_modules/${package}/package.json")
