@@ -22,6 +22,7 @@
 #include "harness/runner.h"
 #include "harness/scenario.h"
 #include "harness/target.h"
+#include "tests/result_helpers.h"
 
 namespace midstream::harness {
 namespace {
@@ -38,18 +39,8 @@ Scenario scenario_by_id(const std::string& id) {
   return {};
 }
 
-std::string describe(const reports::ScenarioResult& r) {
-  std::string text = r.target + " " + r.scenario + " " + reports::to_string(r.verdict) + ": " + r.reason;
-  for (const auto& c : r.checks)
-    if (!c.passed) text += "\n  " + c.id + ": expected " + c.expected + ", actual " + c.actual;
-  return text;
-}
-
-const reports::CheckResult* find_check(const reports::ScenarioResult& r, const std::string& id) {
-  for (const auto& c : r.checks)
-    if (c.id == id) return &c;
-  return nullptr;
-}
+using testing_helpers::describe;
+using testing_helpers::find_check;
 
 // One gateway for the whole binary, as in a run; installed on first use (npm ci into the build
 // tree, shared with the portkey_npm_ci ctest fixture).

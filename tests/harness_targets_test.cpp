@@ -31,6 +31,7 @@
 #include "harness/runner.h"
 #include "harness/scenario.h"
 #include "harness/target.h"
+#include "tests/result_helpers.h"
 #include "reports/reporter.h"
 
 namespace midstream::harness {
@@ -61,18 +62,8 @@ std::string read_file(const std::string& path) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-std::string describe(const reports::ScenarioResult& r) {
-  std::string text = r.target + " " + r.scenario + " " + reports::to_string(r.verdict) + ": " + r.reason;
-  for (const auto& c : r.checks)
-    if (!c.passed) text += "\n  " + c.id + ": expected " + c.expected + ", actual " + c.actual;
-  return text;
-}
-
-const reports::CheckResult* find_check(const reports::ScenarioResult& r, const std::string& id) {
-  for (const auto& c : r.checks)
-    if (c.id == id) return &c;
-  return nullptr;
-}
+using testing_helpers::describe;
+using testing_helpers::find_check;
 
 // A directory of its own, removed with everything in it at the end.
 class TempDir {
