@@ -320,10 +320,17 @@ bool HttpStream::fill(TimePoint deadline) {
     fail(StreamEnd::Stopped, "the connection was closed by the caller");
     return false;
   }
-  for (;;) {
-    if (const IoStatus status = wait_readable(fd_.get(), deadline, stop_);
-        status != IoStatus::Ok) {
-      fail(end_for(status, StreamEnd::Reset), "waiting for the response: " + describe(status));
+  // Reads first and waits only when nothing is there: a busy stream costs one call per read,
+  // not a poll and a read.
+  for (bool waited = false;; waited = true) {
+    if (waited) {
+      if (const IoStatus status = wait_readable(fd_.get(), deadline, stop_);
+          status != IoStatus::Ok) {
+        fail(end_for(status, StreamEnd::Reset), "waiting for the response: " + describe(status));
+        return false;
+      }
+    } else if (stop_ != nullptr && stop_->load()) {
+      fail(StreamEnd::Stopped, "waiting for the response: stop flag raised");
       return false;
     }
     char bytes[kReadSize];

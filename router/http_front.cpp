@@ -52,6 +52,15 @@ std::string raw_error_response(int status, std::string_view reason, const std::s
 // the request's body may be unread, so the connection cannot carry another request.
 thread_local bool t_close_after_response = false;
 
+// One non-blocking recv appended to `in`, through a stack buffer: growing the string by a whole
+// read's size first would zero-fill it on every call. errno is the recv's when it returns < 0.
+ssize_t receive_into(int socket, std::string& in) {
+  char bytes[kReadChunk];
+  const ssize_t n = ::recv(socket, bytes, sizeof bytes, MSG_DONTWAIT);
+  if (n > 0) in.append(bytes, static_cast<size_t>(n));
+  return n;
+}
+
 }  // namespace
 
 // ---- Client connections --------------------------------------------------------------------
@@ -86,24 +95,23 @@ class ConnectionStream final : public httplib::Stream {
     return connection_.in_pos < connection_.in.size() ||
            net::wait_readable(fd(), read_deadline_, &stopping_) == net::IoStatus::Ok;
   }
-  bool is_writable() const override {
-    return net::wait_writable(fd(), Clock::now() + write_timeout_, &stopping_) == net::IoStatus::Ok;
-  }
+  // cpp-httplib asks before every write; write() itself waits (bounded) when the socket is full
+  // and fails when the client is gone, so asking the kernel first would only add a poll per chunk.
+  bool is_writable() const override { return !stopping_.load(); }
 
   ssize_t read(char* ptr, size_t size) override {
     auto& in = connection_.in;
     if (connection_.in_pos >= in.size()) {
       in.clear();
       connection_.in_pos = 0;
-      for (;;) {
-        if (net::wait_readable(fd(), read_deadline_, &stopping_) != net::IoStatus::Ok) return -1;
-        in.resize(kReadChunk);
-        const ssize_t n = ::recv(fd(), in.data(), in.size(), 0);
-        const int error = errno;
-        in.resize(n > 0 ? static_cast<size_t>(n) : 0);
+      // Reads first and waits only when nothing is there.
+      for (bool waited = false;; waited = true) {
+        if (waited && net::wait_readable(fd(), read_deadline_, &stopping_) != net::IoStatus::Ok)
+          return -1;
+        const ssize_t n = receive_into(fd(), in);
         if (n > 0) break;
         if (n == 0) return 0;
-        if (error != EAGAIN && error != EWOULDBLOCK && error != EINTR) return -1;
+        if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) return -1;
       }
     }
     size_t take = std::min(size, in.size() - connection_.in_pos);
@@ -223,6 +231,7 @@ class ClientConnections {
     const int one = 1;
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     ++open_;
+    if (serve_at_once(connection)) return;
     hand_over(std::move(connection), Arrival::Kind::New);
   }
 
@@ -241,6 +250,24 @@ class ClientConnections {
     if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY)
       wanted = std::min<size_t>(wanted, static_cast<size_t>(limit.rlim_cur) / 2);
     return std::max<size_t>(wanted, 1);
+  }
+
+  // A client usually sends its request right after connecting, so the head is often complete
+  // by the time the socket is accepted: such a connection goes straight to the serving threads,
+  // one thread wake-up instead of two through the poll loop. Anything else (no bytes yet, an
+  // incomplete head, a head over a limit, the connection limit reached) takes the poll loop's
+  // way, with the bytes read so far.
+  bool serve_at_once(std::unique_ptr<ClientConnection>& connection) {
+    if (open_ > capacity_ || receive_into(connection->fd.get(), connection->in) <= 0) return false;
+    begin_waiting(*connection, Clock::now());
+    if (scan_head(connection->in, connection->scan, limits_) != HeadVerdict::Complete ||
+        judge_framing(*connection).status != 0)
+      return false;
+    std::lock_guard lock(mutex_);
+    if (stopping_) return false;
+    ready_.push_back(std::move(connection));
+    ready_cv_.notify_one();
+    return true;
   }
 
   void wake() {
@@ -323,6 +350,8 @@ class ClientConnections {
           return;
         }
         begin_waiting(*connection, now);
+        // Bytes read at accept may already hold a whole head (see serve_at_once).
+        if (!connection->in.empty()) check_head(connection);
         break;
       case Arrival::Kind::Kept:
         begin_waiting(*connection, now);
@@ -405,12 +434,8 @@ class ClientConnections {
       }
       return;  // more to drop next round, until the linger deadline
     }
-    auto& in = connection->in;
-    const size_t before = in.size();
-    in.resize(before + kReadChunk);
-    const ssize_t n = ::recv(connection->fd.get(), in.data() + before, kReadChunk, 0);
+    const ssize_t n = receive_into(connection->fd.get(), connection->in);
     const int error = errno;
-    in.resize(before + (n > 0 ? static_cast<size_t>(n) : 0));
     if (n == 0 || (n < 0 && error != EAGAIN && error != EWOULDBLOCK && error != EINTR)) {
       close(std::move(connection));  // the client left; a partial head gets no answer
       return;
@@ -459,15 +484,22 @@ class ClientConnections {
   // Judges how the head frames its body (router/request_limits.h) before cpp-httplib reads any
   // of it: an oversized Content-Length is refused without waiting for the body.
   bool check_length(std::unique_ptr<ClientConnection>& connection) {
-    const std::string_view head(connection->in.data(), connection->scan.scanned);
+    const BodyFraming framing = judge_framing(*connection);
+    if (framing.status == 0) return true;
+    reject(connection, framing.status, framing.reason, framing.message, framing.code);
+    return false;
+  }
+
+  // The framing of a complete head's body; when it is acceptable (status 0), the connection
+  // learns how to bound the body it will read.
+  BodyFraming judge_framing(ClientConnection& connection) const {
+    const std::string_view head(connection.in.data(), connection.scan.scanned);
     BodyFraming framing = judge_body_framing(head, options_.max_body_bytes);
-    if (framing.status != 0) {
-      reject(connection, framing.status, framing.reason, framing.message, framing.code);
-      return false;
+    if (framing.status == 0) {
+      connection.head_bytes = connection.scan.scanned;
+      connection.chunked_body = framing.chunked;
     }
-    connection->head_bytes = connection->scan.scanned;
-    connection->chunked_body = framing.chunked;
-    return true;
+    return framing;
   }
 
   // Answers with an error and starts closing. The connection stays in (or re-enters) the loop,

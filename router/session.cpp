@@ -55,17 +55,19 @@ int64_t Session::now_ms() const {
 
 std::string Session::take_pending() { return std::exchange(pending_, {}); }
 
+void Session::queue(const std::string& bytes) { (emit_ == nullptr ? pending_ : batch_) += bytes; }
+
+bool Session::flush() {
+  if (emit_ == nullptr || batch_.empty()) return !client_gone_;
+  const bool written = (*emit_)(batch_);
+  batch_.clear();
+  if (!written) client_gone_ = true;
+  return written;
+}
+
 bool Session::write(const std::string& bytes) {
-  if (bytes.empty()) return true;
-  if (emit_ == nullptr) {
-    pending_ += bytes;
-    return true;
-  }
-  if (!(*emit_)(bytes)) {
-    client_gone_ = true;
-    return false;
-  }
-  return true;
+  queue(bytes);
+  return flush();
 }
 
 Session::Outcome Session::run_to_commit() {
@@ -109,9 +111,18 @@ bool Session::start_attempt(const Deployment& deployment, AttemptFailure* failur
 }
 
 Session::AttemptResult Session::pump(bool stop_at_commit, AttemptFailure* failure) {
+  const AttemptResult result = pump_events(stop_at_commit, failure);
+  // Nothing waits in the batch while the next attempt starts or the stream ends.
+  if (!flush()) return AttemptResult::ClientGone;
+  return result;
+}
+
+Session::AttemptResult Session::pump_events(bool stop_at_commit, AttemptFailure* failure) {
   wire::StreamEvent event;
   std::string out;
   for (;;) {
+    // About to wait for the upstream: what the client is owed goes out first.
+    if (!attempt_->has_ready_input() && !flush()) return AttemptResult::ClientGone;
     net::TimePoint deadline;
     FailureKind timeout_kind;
     if (!attempt_has_content_) {
@@ -160,7 +171,7 @@ Session::AttemptResult Session::pump(bool stop_at_commit, AttemptFailure* failur
         defects_.on(defect::kCommitBeforeContent))
       client_->commit(out);
     if (client_->forward(event, out)) attempt_has_content_ = true;
-    if (!write(out)) return AttemptResult::ClientGone;
+    queue(out);
     if (stop_at_commit && !was_committed && client_->committed()) return AttemptResult::Committed;
   }
 }

@@ -51,7 +51,13 @@ class Session {
   enum class AttemptResult { Committed, Completed, Failed, ClientGone };
   AttemptResult pump(bool stop_at_commit, AttemptFailure* failure);
   bool start_attempt(const Deployment& deployment, AttemptFailure* failure);
-  bool write(const std::string& bytes);
+  // Client bytes after the commit point are batched: queue() adds, flush() writes the batch in
+  // one go. The session flushes whenever the upstream has nothing more in hand, so every event
+  // still leaves as soon as no other is right behind it.
+  void queue(const std::string& bytes);
+  bool flush();
+  bool write(const std::string& bytes);  // queue() and flush()
+  AttemptResult pump_events(bool stop_at_commit, AttemptFailure* failure);
   void finish_clean();
   void finish_with_error(const AttemptFailure& failure);
   void fail_before_commit(const AttemptFailure& failure);
@@ -77,6 +83,7 @@ class Session {
   net::TimePoint deadline_;
   std::string finish_reason_ = "stop";
   std::string pending_;      // client bytes held until the commit point is handed over
+  std::string batch_;        // client bytes after the commit point, not yet flushed
   const Emit* emit_ = nullptr;
   bool client_gone_ = false;
   bool finished_ = false;

@@ -40,6 +40,9 @@ class UpstreamAttempt {
   // Gives up on the upstream: closes the connection so the provider sees it.
   void close();
   const Deployment& deployment() const { return deployment_; }
+  // True when next() can answer without waiting for the upstream: events already decoded, or
+  // body bytes already read.
+  bool has_ready_input() const { return !pending_.empty() || stream_.has_unread_body(); }
   bool saw_finish() const { return saw_finish_; }
 
  private:
