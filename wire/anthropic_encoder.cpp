@@ -3,9 +3,12 @@
 // usage) once both Finish and the final Usage are known, or at End.
 #include <map>
 #include <optional>
+#include <string>
+#include <string_view>
 #include <utility>
 
 #include "wire/anthropic.h"
+#include "wire/json_text.h"
 
 namespace midstream::wire::anthropic {
 namespace {
@@ -14,7 +17,8 @@ using detail::ordered_json;
 
 class AnthropicEncoder final : public StreamEncoder {
  public:
-  explicit AnthropicEncoder(EncoderOptions options) : options_(std::move(options)) {}
+  AnthropicEncoder(EncoderOptions options, detail::EncodePath path)
+      : options_(std::move(options)), path_(path) {}
 
   void encode(const StreamEvent& event, std::string& out) override {
     if (terminated_ && event.kind != EventKind::Malformed) return;
@@ -30,7 +34,11 @@ class AnthropicEncoder final : public StreamEncoder {
         if (!open_block_ || open_block_->is_tool) {
           start_block(out, false, {{"type", "text"}, {"text", ""}});
         }
-        write_delta(out, open_block_->index, {{"type", "text_delta"}, {"text", event.text}});
+        if (path_ == detail::EncodePath::Direct) {
+          write_delta_direct(out, open_block_->index, kTextDeltaField, event.text);
+        } else {
+          write_delta(out, open_block_->index, {{"type", "text_delta"}, {"text", event.text}});
+        }
         break;
       case EventKind::ToolDelta:
         write_tool_delta(out, event.tool);
@@ -80,6 +88,23 @@ class AnthropicEncoder final : public StreamEncoder {
     write(out, "content_block_delta", {{"index", index}, {"delta", std::move(delta)}});
   }
 
+  // The hot path: the content_block_delta frames write_delta would dump, appended directly
+  // (wire/json_text.h says why); tests hold the two byte-identical. A field runs from the delta's
+  // type up to its string's value.
+  static constexpr std::string_view kTextDeltaField = "\"type\":\"text_delta\",\"text\":";
+  static constexpr std::string_view kArgumentsDeltaField =
+      "\"type\":\"input_json_delta\",\"partial_json\":";
+
+  static void write_delta_direct(std::string& out, int64_t index, std::string_view field,
+                                 const std::string& value) {
+    out += "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":";
+    detail::append_json_int(out, index);
+    out += ",\"delta\":{";
+    out += field;
+    detail::append_json_string(out, value);
+    out += "}}\n\n";
+  }
+
   void start_block(std::string& out, bool is_tool, ordered_json content_block) {
     stop_block(out);
     open_block_ = Block{next_block_++, is_tool};
@@ -108,7 +133,12 @@ class AnthropicEncoder final : public StreamEncoder {
       it = tool_blocks_.emplace(tool.index, open_block_->index).first;
     }
     if (tool.arguments.empty()) return;
-    write_delta(out, it->second, {{"type", "input_json_delta"}, {"partial_json", tool.arguments}});
+    if (path_ == detail::EncodePath::Direct) {
+      write_delta_direct(out, it->second, kArgumentsDeltaField, tool.arguments);
+    } else {
+      write_delta(out, it->second,
+                  {{"type", "input_json_delta"}, {"partial_json", tool.arguments}});
+    }
   }
 
   void write_message_delta(std::string& out) {
@@ -127,6 +157,7 @@ class AnthropicEncoder final : public StreamEncoder {
   }
 
   EncoderOptions options_;
+  detail::EncodePath path_;
   std::optional<Block> open_block_;
   int64_t next_block_ = 0;
   std::map<int, int64_t> tool_blocks_;  // canonical tool index -> content block index
@@ -141,7 +172,11 @@ class AnthropicEncoder final : public StreamEncoder {
 }  // namespace
 
 std::unique_ptr<StreamEncoder> make_encoder(EncoderOptions options) {
-  return std::make_unique<AnthropicEncoder>(std::move(options));
+  return make_encoder(std::move(options), detail::EncodePath::Direct);
+}
+
+std::unique_ptr<StreamEncoder> make_encoder(EncoderOptions options, detail::EncodePath path) {
+  return std::make_unique<AnthropicEncoder>(std::move(options), path);
 }
 
 }  // namespace midstream::wire::anthropic

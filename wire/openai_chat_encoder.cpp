@@ -1,9 +1,12 @@
 // openai-chat stream encoding, in the shapes of fixtures/openai-chat/text-with-usage.sse.
 #include <optional>
 #include <set>
+#include <string>
+#include <string_view>
 #include <utility>
 
 #include "wire/json_fields.h"
+#include "wire/json_text.h"
 #include "wire/openai_chat.h"
 #include "wire/openai_error.h"
 
@@ -14,7 +17,17 @@ using detail::ordered_json;
 
 class ChatEncoder final : public StreamEncoder {
  public:
-  explicit ChatEncoder(EncoderOptions options) : options_(std::move(options)) {}
+  ChatEncoder(EncoderOptions options, detail::EncodePath path)
+      : options_(std::move(options)), path_(path) {
+    // Every chunk up to its delta object: escaped once, not once per delta.
+    direct_head_ = "data: {\"id\":";
+    detail::append_json_string(direct_head_, options_.id);
+    direct_head_ += ",\"object\":\"chat.completion.chunk\",\"created\":";
+    detail::append_json_int(direct_head_, options_.created);
+    direct_head_ += ",\"model\":";
+    detail::append_json_string(direct_head_, options_.model);
+    direct_head_ += ",\"choices\":[{\"index\":0,\"delta\":";
+  }
 
   void encode(const StreamEvent& event, std::string& out) override {
     switch (event.kind) {
@@ -22,10 +35,19 @@ class ChatEncoder final : public StreamEncoder {
         write_choice(out, {{"role", "assistant"}, {"content", ""}}, nullptr);
         break;
       case EventKind::TextDelta:
-        write_choice(out, {{"content", event.text}}, nullptr);
+        if (path_ == detail::EncodePath::Direct) {
+          write_text_direct(out, event.text);
+        } else {
+          write_choice(out, {{"content", event.text}}, nullptr);
+        }
         break;
       case EventKind::ToolDelta:
-        write_choice(out, {{"tool_calls", ordered_json::array({tool_call(event.tool)})}}, nullptr);
+        if (path_ == detail::EncodePath::Direct) {
+          write_tool_direct(out, event.tool);
+        } else {
+          write_choice(out, {{"tool_calls", ordered_json::array({tool_call(event.tool)})}},
+                       nullptr);
+        }
         break;
       case EventKind::Finish:
         write_choice(out, ordered_json::object(), event.finish_reason);
@@ -73,6 +95,37 @@ class ChatEncoder final : public StreamEncoder {
     append_sse_frame(out, "", detail::dump_compact(chunk));
   }
 
+  // The hot path: the chunk write_choice would dump for a text or tool delta (finish_reason
+  // null), appended directly (wire/json_text.h says why); tests hold the two byte-identical.
+  static constexpr std::string_view kDirectTail =
+      ",\"logprobs\":null,\"finish_reason\":null}]}\n\n";
+
+  void write_text_direct(std::string& out, const std::string& text) const {
+    out += direct_head_;
+    out += "{\"content\":";
+    detail::append_json_string(out, text);
+    out += '}';
+    out += kDirectTail;
+  }
+
+  void write_tool_direct(std::string& out, const ToolDelta& tool) {
+    out += direct_head_;
+    out += "{\"tool_calls\":[{\"index\":";
+    detail::append_json_int(out, tool.index);
+    if (started_tools_.insert(tool.index).second) {
+      out += ",\"id\":";
+      detail::append_json_string(out, tool.id);
+      out += ",\"type\":\"function\",\"function\":{\"name\":";
+      detail::append_json_string(out, tool.name);
+      out += ",\"arguments\":";
+    } else {
+      out += ",\"function\":{\"arguments\":";
+    }
+    detail::append_json_string(out, tool.arguments);
+    out += "}}]}";
+    out += kDirectTail;
+  }
+
   void write_held_usage(std::string& out) {
     if (!held_usage_) return;
     const Usage usage = *held_usage_;
@@ -104,6 +157,8 @@ class ChatEncoder final : public StreamEncoder {
   }
 
   EncoderOptions options_;
+  detail::EncodePath path_;
+  std::string direct_head_;  // `data: {"id":...,"choices":[{"index":0,"delta":`
   std::set<int> started_tools_;
   bool finished_ = false;
   std::optional<Usage> held_usage_;
@@ -112,7 +167,11 @@ class ChatEncoder final : public StreamEncoder {
 }  // namespace
 
 std::unique_ptr<StreamEncoder> make_encoder(EncoderOptions options) {
-  return std::make_unique<ChatEncoder>(std::move(options));
+  return make_encoder(std::move(options), detail::EncodePath::Direct);
+}
+
+std::unique_ptr<StreamEncoder> make_encoder(EncoderOptions options, detail::EncodePath path) {
+  return std::make_unique<ChatEncoder>(std::move(options), path);
 }
 
 }  // namespace midstream::wire::openai_chat

@@ -3,8 +3,11 @@
 // terminal response.completed, which is written at End.
 #include <deque>
 #include <map>
+#include <string>
+#include <string_view>
 #include <utility>
 
+#include "wire/json_text.h"
 #include "wire/openai_responses.h"
 
 namespace midstream::wire::openai_responses {
@@ -14,7 +17,8 @@ using detail::ordered_json;
 
 class ResponsesEncoder final : public StreamEncoder {
  public:
-  explicit ResponsesEncoder(EncoderOptions options) : options_(std::move(options)) {
+  ResponsesEncoder(EncoderOptions options, detail::EncodePath path)
+      : options_(std::move(options)), path_(path) {
     // Item ids share the response id's suffix, as OpenAI's do.
     base_id_ = options_.id.rfind("resp_", 0) == 0 ? options_.id.substr(5) : options_.id;
   }
@@ -61,6 +65,9 @@ class ResponsesEncoder final : public StreamEncoder {
     bool done = false;
     std::string text;  // message
     ToolDelta call;    // function call, arguments accumulated
+    // For the direct path: the fields after a delta's `"delta":"..."` up to the sequence
+    // number's value, `,"item_id":"...",...,"sequence_number":` (escaped once per item).
+    std::string direct_tail;
   };
 
   void write_event(std::string& out, const std::string& type, ordered_json fields) {
@@ -112,12 +119,44 @@ class ResponsesEncoder final : public StreamEncoder {
                    {"part", output_text_part("")}});
     }
     message_->text += text;
+    if (path_ == detail::EncodePath::Direct) {
+      write_delta_direct(out, kTextDeltaHead, text, *message_);
+      return;
+    }
     write_event(out, "response.output_text.delta",
                 {{"content_index", 0},
                  {"delta", text},
                  {"item_id", message_->id},
                  {"logprobs", ordered_json::array()},
                  {"output_index", message_->output_index}});
+  }
+
+  // The hot path: the frames write_event would dump for response.output_text.delta and
+  // response.function_call_arguments.delta, appended directly (wire/json_text.h says why); tests
+  // hold the two byte-identical. Each head runs up to the delta string's value.
+  static constexpr std::string_view kTextDeltaHead =
+      "event: response.output_text.delta\n"
+      "data: {\"type\":\"response.output_text.delta\",\"content_index\":0,\"delta\":";
+  static constexpr std::string_view kArgumentsDeltaHead =
+      "event: response.function_call_arguments.delta\n"
+      "data: {\"type\":\"response.function_call_arguments.delta\",\"delta\":";
+
+  void write_delta_direct(std::string& out, std::string_view head, const std::string& delta,
+                          Item& item) {
+    if (item.direct_tail.empty()) {
+      item.direct_tail = ",\"item_id\":";
+      detail::append_json_string(item.direct_tail, item.id);
+      // Text deltas carry an empty logprobs list between the item id and the output index.
+      if (item.is_message) item.direct_tail += ",\"logprobs\":[]";
+      item.direct_tail += ",\"output_index\":";
+      detail::append_json_int(item.direct_tail, item.output_index);
+      item.direct_tail += ",\"sequence_number\":";
+    }
+    out += head;
+    detail::append_json_string(out, delta);
+    out += item.direct_tail;
+    detail::append_json_int(out, sequence_++);
+    out += "}\n\n";
   }
 
   void close_message(std::string& out) {
@@ -156,6 +195,10 @@ class ResponsesEncoder final : public StreamEncoder {
     }
     if (delta.arguments.empty()) return;
     item->call.arguments += delta.arguments;
+    if (path_ == detail::EncodePath::Direct) {
+      write_delta_direct(out, kArgumentsDeltaHead, delta.arguments, *item);
+      return;
+    }
     write_event(out, "response.function_call_arguments.delta",
                 {{"delta", delta.arguments},
                  {"item_id", item->id},
@@ -211,6 +254,7 @@ class ResponsesEncoder final : public StreamEncoder {
   }
 
   EncoderOptions options_;
+  detail::EncodePath path_;
   std::string base_id_;
   int64_t sequence_ = 0;
   std::deque<Item> items_;  // a deque, so the pointers below survive push_back
@@ -225,7 +269,11 @@ class ResponsesEncoder final : public StreamEncoder {
 }  // namespace
 
 std::unique_ptr<StreamEncoder> make_encoder(EncoderOptions options) {
-  return std::make_unique<ResponsesEncoder>(std::move(options));
+  return make_encoder(std::move(options), detail::EncodePath::Direct);
+}
+
+std::unique_ptr<StreamEncoder> make_encoder(EncoderOptions options, detail::EncodePath path) {
+  return std::make_unique<ResponsesEncoder>(std::move(options), path);
 }
 
 }  // namespace midstream::wire::openai_responses
