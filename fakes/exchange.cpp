@@ -16,6 +16,9 @@ constexpr auto kWriteTimeout = std::chrono::seconds(30);
 // After corrupting the stream the fake holds the rest back a moment: a router that abandons the
 // attempt hangs up first, so the journal's usage is what the router could really have read.
 constexpr int64_t kHoldAfterCorruption = 250;
+// The longest a reset waits for the stream's written bytes to leave (a client that reads nothing
+// can hold them back for ever).
+constexpr auto kResetDrainBound = std::chrono::seconds(1);
 
 struct Frame {
   wire::EventKind kind;
@@ -127,6 +130,8 @@ bool fire_terminal(Wire& out, net::Fd& fd, const FaultSpec& fault) {
   out.fired();
   switch (fault.action) {
     case FaultAction::Reset:
+      // What the stream wrote reaches the client before the reset, as the script says.
+      net::wait_sent(fd.get(), net::Clock::now() + kResetDrainBound);
       out.finish("reset");
       net::close_with_reset(fd);
       return false;
@@ -180,7 +185,8 @@ int fire_index(const FaultSpec& fault, const std::vector<Frame>& frames, int del
 }
 
 bool answer_stream(Exchange& ex, Wire& out, const wire::CanonicalRequest& request,
-                   const ModelReply& reply, const std::optional<FaultSpec>& fault) {
+                   const ModelReply& reply, const std::optional<FaultSpec>& fault,
+                   bool keep_alive) {
   const auto& config = ex.config;
   wire::EncoderOptions options;
   options.id = id_prefix(config.dialect) + "-" + config.name + "-" + std::to_string(ex.entry);
@@ -232,9 +238,13 @@ bool answer_stream(Exchange& ex, Wire& out, const wire::CanonicalRequest& reques
   add(wire::StreamEvent::usage_report(reply.usage));
   add(wire::StreamEvent::end());
 
+  // Like a real provider, a stream leaves the connection open for the client's next request
+  // unless the client asked otherwise; a stream with a fault in its script closes it.
+  keep_alive = keep_alive && !fault;
   std::string head =
-      "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream; charset=utf-8\r\n"
-      "Cache-Control: no-cache\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
+      std::string("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream; charset=utf-8\r\n"
+                  "Cache-Control: no-cache\r\nTransfer-Encoding: chunked\r\n") +
+      (keep_alive ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n");
   ex.journal.update(ex.entry, [](JournalEntry& e) { e.status = 200; });
   if (!out.write_raw(head)) return false;
 
@@ -310,7 +320,7 @@ bool answer_stream(Exchange& ex, Wire& out, const wire::CanonicalRequest& reques
   }
   if (!out.write_raw(net::kLastChunk)) return false;
   out.finish("completed");
-  return false;  // streams are answered with Connection: close
+  return keep_alive;
 }
 
 bool answer_whole(Exchange& ex, Wire& out, const ModelReply& reply,
@@ -422,7 +432,7 @@ bool answer_exchange(Exchange& ex, const net::RequestHead& head, const std::stri
 
   if (ex.config.tool_call && !reply.mismatch)
     reply.usage.output_tokens += wire::count_tokens(ex.config.tool_call->arguments);
-  return request->stream ? answer_stream(ex, out, *request, reply, fault)
+  return request->stream ? answer_stream(ex, out, *request, reply, fault, keep_alive)
                          : answer_whole(ex, out, reply, fault, keep_alive);
 }
 

@@ -175,6 +175,7 @@ void FakeProvider::accept_loop() {
     if (status != net::IoStatus::Ok) break;
     int client = ::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC);
     if (client < 0) continue;
+    ++accepted_;
     int one = 1;
     ::setsockopt(client, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     reap_finished();

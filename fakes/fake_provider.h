@@ -43,6 +43,8 @@ class FakeProvider {
   void set_script(std::vector<ScriptEntry> script, ScriptEntry then);
   Journal& journal() { return journal_; }
   const Journal& journal() const { return journal_; }
+  // Connections accepted since start (a client reusing keep-alive connections opens fewer).
+  size_t connections_accepted() const { return accepted_.load(); }
 
  private:
   struct Connection {
@@ -67,6 +69,7 @@ class FakeProvider {
   uint16_t port_ = 0;
   net::Fd listener_;
   std::atomic<bool> stop_{false};
+  std::atomic<size_t> accepted_{0};
   std::thread acceptor_;
   std::mutex connections_mutex_;
   std::list<Connection> connections_;

@@ -703,6 +703,9 @@ SoakReport run_soak(const SoakOptions& options, const std::function<void(const s
         });
       for (auto& t : warmups) t.join();
     }
+    // Idle keep-alive connections to the fakes (and the fakes' threads serving them) are not
+    // part of the baseline; they are closed again before the leak check below.
+    router.close_idle_upstream_connections();
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     report.fd_baseline = open_fds();
     report.thread_baseline = thread_count();
@@ -754,7 +757,9 @@ SoakReport run_soak(const SoakOptions& options, const std::function<void(const s
     say(progress_line(report, total, report.duration_s));
 
     // With the router still up and idle: every client connection, upstream connection and
-    // per-request thread of the run must be gone.
+    // per-request thread of the run must be gone once the idle keep-alive connections the
+    // router keeps for reuse are closed.
+    router.close_idle_upstream_connections();
     const auto [fds, threads] =
         settle(report.fd_baseline, report.thread_baseline, Clock::now() + std::chrono::milliseconds(options.settle_ms));
     report.fd_after = fds;

@@ -152,14 +152,16 @@ std::string_view to_string(StreamEnd end) {
   return "unknown";
 }
 
-bool HttpStream::start(const ClientRequest& request, TimePoint deadline) {
+bool HttpStream::start(const ClientRequest& request, TimePoint deadline, Fd reused) {
   fd_.reset();
+  keep_alive_ = request.keep_alive;
   buffer_.clear();
   head_ = ResponseHead();
   chunked_ = false;
   has_length_ = false;
   remaining_length_ = 0;
   chunked_decoder_ = ChunkedDecoder();
+  body_in_buffer_ = false;
   end_ = StreamEnd::Open;
   detail_.clear();
 
@@ -169,8 +171,18 @@ bool HttpStream::start(const ClientRequest& request, TimePoint deadline) {
                                        ": midstream never sends traffic off the machine");
     return false;
   }
+  if (reused.valid()) {
+    fd_ = std::move(reused);
+  } else if (!connect(request.host, request.port, where, deadline)) {
+    return false;
+  }
+  return send_request(request, where, deadline);
+}
+
+bool HttpStream::connect(const std::string& host, uint16_t port, const std::string& where,
+                         TimePoint deadline) {
   int error = 0;
-  fd_ = start_connect(request.host, request.port, &error);
+  fd_ = start_connect(host, port, &error);
   if (!fd_.valid()) {
     if (error == ECONNREFUSED) {
       fail(StreamEnd::Refused, "connect " + where + ": " + errno_text(error));
@@ -194,13 +206,19 @@ bool HttpStream::start(const ClientRequest& request, TimePoint deadline) {
     return false;
   }
 
+  return true;
+}
+
+bool HttpStream::send_request(const ClientRequest& request, const std::string& where,
+                              TimePoint deadline) {
   std::string message = request.method + " " + request.target + " HTTP/1.1\r\nHost: " + where +
                         "\r\n";
   for (const auto& [name, value] : request.headers) {
     if (!is_framing_header(name)) message.append(name).append(": ").append(value).append("\r\n");
   }
   message.append("Content-Length: ").append(std::to_string(request.body.size()));
-  message.append("\r\nConnection: close\r\n\r\n").append(request.body);
+  message.append(request.keep_alive ? "\r\n\r\n" : "\r\nConnection: close\r\n\r\n")
+      .append(request.body);
 
   if (const IoStatus status = write_all(fd_.get(), message, deadline, stop_);
       status != IoStatus::Ok) {
@@ -309,6 +327,25 @@ bool HttpStream::read_all(std::string* out, TimePoint deadline) {
     }
   }
   return end_ == StreamEnd::Complete;
+}
+
+bool HttpStream::finish(TimePoint deadline) {
+  std::string rest;
+  while (read_some(&rest, deadline)) {
+    if (rest.size() > max_body_bytes_) return false;
+    rest.clear();
+  }
+  return end_ == StreamEnd::Complete;
+}
+
+Fd HttpStream::release_for_reuse() {
+  if (!keep_alive_ || end_ != StreamEnd::Complete || !buffer_.empty() || !fd_.valid() ||
+      head_.version != "HTTP/1.1")
+    return Fd();
+  if (const std::string* connection = find_header(head_.headers, "Connection");
+      connection != nullptr && lowercase(*connection).find("close") != std::string::npos)
+    return Fd();
+  return std::move(fd_);
 }
 
 void HttpStream::close() { close_with_fin(fd_); }

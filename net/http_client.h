@@ -27,8 +27,10 @@ struct ClientRequest {
   std::string host = "127.0.0.1";
   uint16_t port = 0;
   std::string target;  // "/v1/chat/completions"
-  HeaderList headers;  // Host, Content-Length and Connection: close are added
+  HeaderList headers;  // Host, Content-Length and (unless keep_alive) Connection: close are added
   std::string body;
+  // Leaves the connection open for another request after this one (see release_for_reuse).
+  bool keep_alive = false;
 };
 
 // How a response (or the attempt at one) ended, as seen on the socket.
@@ -57,8 +59,9 @@ class HttpStream {
   HttpStream(HttpStream&&) = default;
   HttpStream& operator=(HttpStream&&) = default;
 
-  // Connects and sends the request. False with end() set on failure.
-  bool start(const ClientRequest& request, TimePoint deadline);
+  // Connects and sends the request. False with end() set on failure. With `reused`, an open
+  // connection from a ConnectionPool, the request goes on it instead of a new one.
+  bool start(const ClientRequest& request, TimePoint deadline, Fd reused = Fd());
   // Reads until the response head is complete. False with end() set on failure.
   bool read_head(TimePoint deadline);
   const ResponseHead& head() const { return head_; }
@@ -76,6 +79,13 @@ class HttpStream {
   StreamEnd end() const { return end_; }
   // errno text or parser detail for the failure, empty otherwise.
   const std::string& detail() const { return detail_; }
+  // Reads and drops what is left of the body, waiting no later than the deadline. True when the
+  // body is complete.
+  bool finish(TimePoint deadline);
+  // The connection, for another request, when the request asked for keep-alive and the response
+  // ended cleanly: the whole body read and nothing after it, HTTP/1.1 without Connection: close.
+  // Otherwise an invalid Fd, and the stream keeps its connection (close() it).
+  Fd release_for_reuse();
   // Closes the connection (FIN), e.g. when the caller gives up on the stream.
   void close();
   // Closes with a RST.
@@ -89,6 +99,9 @@ class HttpStream {
   int fd() const { return fd_.get(); }
 
  private:
+  bool connect(const std::string& host, uint16_t port, const std::string& where,
+               TimePoint deadline);
+  bool send_request(const ClientRequest& request, const std::string& where, TimePoint deadline);
   bool fill(TimePoint deadline);  // reads more raw bytes into buffer_
   void fail(StreamEnd end, std::string detail);
 
@@ -102,6 +115,7 @@ class HttpStream {
   ChunkedDecoder chunked_decoder_;
   size_t max_body_bytes_ = kDefaultMaxBodyBytes;
   bool body_in_buffer_ = false;  // see has_unread_body()
+  bool keep_alive_ = false;      // the request asked to keep the connection
   StreamEnd end_ = StreamEnd::Open;
   std::string detail_;
 };

@@ -3,6 +3,8 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -224,6 +226,12 @@ void close_with_reset(Fd& fd) {
   const linger hard{1, 0};
   ::setsockopt(fd.get(), SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
   fd.reset();
+}
+
+void wait_sent(int fd, TimePoint deadline) {
+  int unsent = 0;
+  while (::ioctl(fd, SIOCOUTQNSD, &unsent) == 0 && unsent > 0 && Clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::microseconds(100));
 }
 
 void close_with_fin(Fd& fd) {

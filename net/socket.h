@@ -65,6 +65,11 @@ IoStatus write_all(int fd, std::string_view bytes, TimePoint deadline,
 
 // Sends a TCP RST: SO_LINGER {1, 0} and close.
 void close_with_reset(Fd& fd);
+// Waits (polling, until the deadline) for every byte written to leave the send queue. A RST
+// discards what is still queued: TCP holds back data beyond the congestion window (a new or
+// long-idle connection sends about 10 segments, then waits for the peer's ACKs, which may be
+// delayed), so "write, then reset" can drop the last writes unless they have gone out first.
+void wait_sent(int fd, TimePoint deadline);
 // Sends a FIN (shutdown SHUT_WR) and closes.
 void close_with_fin(Fd& fd);
 

@@ -83,8 +83,9 @@ void RouterServer::install_routes() {
     const uint64_t seed = config_.settings.seed + request_counter_.fetch_add(1);
     const bool stream = request->stream;
     const std::string model = request->model;
-    auto session = std::make_shared<Session>(config_, cooldowns_, front, std::move(*request),
-                                             &stop_, seed);
+    auto session = std::make_shared<Session>(
+        config_, cooldowns_, front, std::move(*request), &stop_, seed,
+        options_.reuse_upstream_connections ? &upstream_pool_ : nullptr);
     auto outcome = session->run_to_commit();
     if (options_.log_requests)
       std::cerr << "router: " << req.path << " model=" << model << " outcome="
@@ -100,6 +101,7 @@ void RouterServer::install_routes() {
         all += bytes;
         return true;
       });
+      session->recycle_upstream();
       if (!session->ended_cleanly()) {
         return send_error(res, 502, "Every deployment failed before the answer was complete.",
                           "server_error", "upstream_failed_mid_stream");
@@ -114,8 +116,10 @@ void RouterServer::install_routes() {
           session->run_after_commit([&sink](const std::string& bytes) {
             return sink.write(bytes.data(), bytes.size());
           });
-          if (!session->client_gone()) sink.done();
-          return !session->client_gone();
+          if (session->client_gone()) return false;
+          sink.done();
+          session->recycle_upstream();
+          return true;
         });
   };
   server.Post("/v1/chat/completions", [handle](const httplib::Request& req, httplib::Response& res) {

@@ -11,6 +11,7 @@
 #include <string>
 #include <thread>
 
+#include "net/connection_pool.h"
 #include "router/config.h"
 #include "router/cooldown.h"
 
@@ -34,6 +35,8 @@ struct ServerOptions {
   int64_t body_timeout_ms = 30'000;    // end of the head to the end of the body
   int64_t write_timeout_ms = 30'000;   // a client that takes nothing for this long is dropped
   bool log_requests = false;       // one line per request on stderr (never an API key)
+  // Upstream calls ask for keep-alive and reuse idle connections (net/connection_pool.h).
+  bool reuse_upstream_connections = true;
 };
 
 class HttpFront;
@@ -54,6 +57,10 @@ class RouterServer {
   const RouterConfig& config() const { return config_; }
   // Client connections the router holds right now (waiting, being served or closing).
   size_t open_connections() const;
+  // Idle keep-alive connections to upstreams, kept for reuse.
+  size_t idle_upstream_connections() const { return upstream_pool_.idle(); }
+  // Closes them (they also close on their own after 2 s unused).
+  void close_idle_upstream_connections() { upstream_pool_.clear(); }
 
  private:
   void install_routes();
@@ -61,6 +68,7 @@ class RouterServer {
   RouterConfig config_;
   ServerOptions options_;
   CooldownTracker cooldowns_;
+  net::ConnectionPool upstream_pool_;  // outlives every session (they end before server_ does)
   std::unique_ptr<HttpFront> server_;
   std::thread thread_;
   std::atomic<bool> stop_{false};

@@ -9,6 +9,10 @@ namespace {
 
 using std::chrono::milliseconds;
 
+// How long a completed upstream stream's chunked terminator is waited for before its connection
+// is closed rather than pooled. It almost always arrives with or just after the last event.
+constexpr auto kRecycleWait = milliseconds(20);
+
 std::string response_id(wire::Dialect front, uint64_t seed) {
   const char* prefix = front == wire::Dialect::OpenAIResponses ? "resp_midstream_" : "chatcmpl-midstream-";
   return prefix + std::to_string(seed);
@@ -27,13 +31,15 @@ std::string openai_error_body(const std::string& message, const std::string& typ
 }
 
 Session::Session(const RouterConfig& config, CooldownTracker& cooldowns, wire::Dialect front,
-                 wire::CanonicalRequest request, const std::atomic<bool>* stop, uint64_t seed)
+                 wire::CanonicalRequest request, const std::atomic<bool>* stop, uint64_t seed,
+                 net::ConnectionPool* pool)
     : settings_(config.settings),
       defects_(config.defects),
       front_(front),
       request_(std::move(request)),
       stop_(stop),
       planner_(config, request_.model, request_.disable_fallbacks, seed, &cooldowns, defects_),
+      pool_(pool),
       started_(net::Clock::now()),
       deadline_(started_ + milliseconds(config.settings.deadline_ms)) {
   wire::EncoderOptions options;
@@ -47,6 +53,17 @@ Session::Session(const RouterConfig& config, CooldownTracker& cooldowns, wire::D
       front != wire::Dialect::OpenAIChat || request_.include_usage || !request_.stream;
   client_ = std::make_unique<ClientStream>(wire::make_encoder(front, options), options.id,
                                            request_.model, defects_);
+}
+
+Session::~Session() {
+  if (completed_) completed_->close();
+  if (attempt_) attempt_->close();
+}
+
+void Session::recycle_upstream() {
+  if (!completed_) return;
+  completed_->recycle(net::Clock::now() + kRecycleWait);
+  completed_.reset();
 }
 
 int64_t Session::now_ms() const {
@@ -97,7 +114,7 @@ bool Session::start_attempt(const Deployment& deployment, AttemptFailure* failur
     if (!defects_.on(defect::kBrokenSeam)) strip = std::move(plan.strip_prefix);
   }
   client_->begin_attempt(strip);
-  attempt_ = std::make_unique<UpstreamAttempt>(deployment, upstream, stop_);
+  attempt_ = std::make_unique<UpstreamAttempt>(deployment, upstream, stop_, pool_);
   auto deadline = std::min(deadline_, attempt_started_ + milliseconds(settings_.timeout_ms));
   opened_ = false;
   if (auto opened = attempt_->open(deadline)) {
@@ -263,8 +280,7 @@ Session::Outcome Session::drive(bool stop_at_commit) {
       case AttemptResult::Committed:
         return Outcome::Committed;
       case AttemptResult::Completed:
-        attempt_->close();
-        attempt_.reset();
+        completed_ = std::move(attempt_);  // recycled once the client has its answer
         finish_clean();
         return Outcome::Finished;
       case AttemptResult::ClientGone:

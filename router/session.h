@@ -23,8 +23,13 @@ using Emit = std::function<bool(const std::string& bytes)>;
 
 class Session {
  public:
+  // `pool`, when given, lends keep-alive connections to the upstream attempts.
   Session(const RouterConfig& config, CooldownTracker& cooldowns, wire::Dialect front,
-          wire::CanonicalRequest request, const std::atomic<bool>* stop, uint64_t seed);
+          wire::CanonicalRequest request, const std::atomic<bool>* stop, uint64_t seed,
+          net::ConnectionPool* pool = nullptr);
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
 
   enum class Outcome {
     Committed,  // first content in hand; take_pending() holds the client's first bytes
@@ -37,6 +42,9 @@ class Session {
   void run_after_commit(const Emit& emit);
 
   std::string take_pending();
+  // Once the client has its whole answer: the upstream connection of the attempt that
+  // completed goes back to the pool (its body's end read first, briefly waited for).
+  void recycle_upstream();
   int error_status() const { return error_status_; }
   const std::string& error_body() const { return error_body_; }
   bool client_gone() const { return client_gone_; }
@@ -74,7 +82,9 @@ class Session {
   FallbackPlanner planner_;
   UsageAccountant usage_;
   std::unique_ptr<ClientStream> client_;
+  net::ConnectionPool* pool_;
   std::unique_ptr<UpstreamAttempt> attempt_;
+  std::unique_ptr<UpstreamAttempt> completed_;  // the attempt that ended well, until recycled
   int attempt_number_ = 0;
   bool attempt_has_content_ = false;
   bool opened_ = false;  // the current attempt's upstream answered 2xx with a stream

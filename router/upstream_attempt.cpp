@@ -35,8 +35,11 @@ void read_error_body(const std::string& body, AttemptFailure* failure) {
 
 UpstreamAttempt::UpstreamAttempt(const Deployment& deployment,
                                  const wire::CanonicalRequest& request,
-                                 const std::atomic<bool>* stop)
-    : deployment_(deployment), stream_(stop), decoder_(wire::make_decoder(deployment.dialect)) {
+                                 const std::atomic<bool>* stop, net::ConnectionPool* pool)
+    : deployment_(deployment),
+      pool_(pool),
+      stream_(stop),
+      decoder_(wire::make_decoder(deployment.dialect)) {
   net::Url url;
   net::parse_url(deployment.api_base, &url);
   wire::CanonicalRequest upstream = request;
@@ -56,6 +59,7 @@ UpstreamAttempt::UpstreamAttempt(const Deployment& deployment,
     request_.headers.emplace_back("Authorization", "Bearer " + deployment.api_key);
   }
   request_.body = wire::encode_request(deployment.dialect, upstream).dump();
+  request_.keep_alive = pool_ != nullptr;
 }
 
 AttemptFailure UpstreamAttempt::transport_failure(net::StreamEnd end,
@@ -77,7 +81,8 @@ AttemptFailure UpstreamAttempt::transport_failure(net::StreamEnd end,
 }
 
 std::optional<AttemptFailure> UpstreamAttempt::open(net::TimePoint deadline) {
-  if (!stream_.start(request_, deadline) || !stream_.read_head(deadline))
+  net::Fd pooled = pool_ != nullptr ? pool_->take(request_.host, request_.port) : net::Fd();
+  if (!stream_.start(request_, deadline, std::move(pooled)) || !stream_.read_head(deadline))
     return transport_failure(stream_.end(), FailureKind::HeadersTimeout);
   const auto& head = stream_.head();
   if (head.status < 200 || head.status > 299) {
@@ -89,7 +94,7 @@ std::optional<AttemptFailure> UpstreamAttempt::open(net::TimePoint deadline) {
     std::string body;
     stream_.read_all(&body, std::min(deadline, net::Clock::now() + kErrorBodyWait));
     read_error_body(body, &failure);
-    stream_.close();
+    recycle(net::Clock::now());
     return failure;
   }
   const auto* type = net::find_header(head.headers, "content-type");
@@ -155,5 +160,15 @@ UpstreamAttempt::Step UpstreamAttempt::next(net::TimePoint deadline, FailureKind
 }
 
 void UpstreamAttempt::close() { stream_.close(); }
+
+void UpstreamAttempt::recycle(net::TimePoint deadline) {
+  if (pool_ != nullptr && stream_.finish(deadline)) {
+    if (net::Fd fd = stream_.release_for_reuse(); fd.valid()) {
+      pool_->give_back(request_.host, request_.port, std::move(fd));
+      return;
+    }
+  }
+  stream_.close();
+}
 
 }  // namespace midstream::router

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "net/connection_pool.h"
 #include "net/http_client.h"
 #include "router/config.h"
 #include "router/failure.h"
@@ -19,11 +20,13 @@ namespace midstream::router {
 
 class UpstreamAttempt {
  public:
+  // With a pool, the request goes on an idle keep-alive connection to the deployment when
+  // there is one, and a connection whose response ended cleanly goes back (recycle()).
   UpstreamAttempt(const Deployment& deployment, const wire::CanonicalRequest& request,
-                  const std::atomic<bool>* stop);
+                  const std::atomic<bool>* stop, net::ConnectionPool* pool = nullptr);
 
-  // Connects, sends the request and reads the response head. A non-2xx status or a transport
-  // failure comes back as the failure.
+  // Connects (or takes a pooled connection), sends the request and reads the response head. A
+  // non-2xx status or a transport failure comes back as the failure.
   std::optional<AttemptFailure> open(net::TimePoint deadline);
 
   enum class Step { Event, Failed, Ended, Abandoned };
@@ -39,6 +42,10 @@ class UpstreamAttempt {
 
   // Gives up on the upstream: closes the connection so the provider sees it.
   void close();
+  // Done with a stream that ended well: reads the rest of its body (the chunked terminator
+  // often comes after the last event) until the deadline, then hands the connection to the pool
+  // if it can carry another request, else closes it.
+  void recycle(net::TimePoint deadline);
   const Deployment& deployment() const { return deployment_; }
   // True when next() can answer without waiting for the upstream: events already decoded, or
   // body bytes already read.
@@ -49,6 +56,7 @@ class UpstreamAttempt {
   AttemptFailure transport_failure(net::StreamEnd end, FailureKind timeout_kind) const;
 
   const Deployment& deployment_;
+  net::ConnectionPool* pool_;
   net::ClientRequest request_;
   net::HttpStream stream_;
   wire::SseFramer framer_;
