@@ -33,7 +33,7 @@ targets (--target, repeatable; one column each; the first one's figures are also
 top-level figures):
   embedded, reference  the reference router in this process (the default)
   process, process=PATH  `midstream router` as its own process (PATH: the midstream binary,
-                       default this one); it serves with its default 128 threads
+                       default this one); it serves with as many threads as the embedded one
   portkey              the Portkey AI gateway (node, peers/portkey; npm ci on first use). It
                        cannot switch over after the first byte: its switchover is reported as not
                        applicable, and the streams it ended cleanly with part of the answer are
@@ -68,9 +68,10 @@ options:
                        The switchover phase's fallback never pauses: switchover latency is the
                        router's own, not a slow model's time to first token
   --rounds R           rounds per path (default 4)
-  --router-threads T   the embedded router's cpp-httplib worker threads (default C + 16, at least
-                       32); a streaming response holds one for its whole answer, so with fewer
-                       threads than concurrent streams the rest wait for a free thread
+  --router-threads T   the reference router's serving threads, in-process and as a process
+                       (default C + 16, at least 32); a streaming response holds one for its
+                       whole answer, so with fewer threads than concurrent streams the rest wait
+                       for a free thread
   --json               print one JSON object (ttft_overhead_p50_us, ttft_overhead_p99_us,
                        switchover_p50_us, switchover_p99_us, throughput_ratio,
                        router_peak_rss_mb, concurrency, streams, and the details, for the first

@@ -16,6 +16,7 @@ int router_command(int argc, char** argv) {
   Args args(argc, argv, 2);
   if (args.flag("--help") || args.flag("-h")) {
     std::cout << R"(usage: midstream router --config FILE [--port N] [--host H] [--allow-non-loopback] [--log]
+                        [--threads N] [--no-upstream-reuse]
 
 Serves the reference router: POST /v1/chat/completions and POST /v1/responses (streaming and
 not), GET /health and GET /v1/models. FILE is LiteLLM-shaped:
@@ -33,6 +34,11 @@ options:
   --allow-non-loopback   allow a --host outside 127.0.0.0/8
   --defect NAME          turn on a defect switch (repeatable; see `midstream defects`)
   --log                  one line per request on stderr
+  --threads N            requests served at once (default 128). A streamed answer holds one for
+                         its whole length; connections beyond it wait (idle ones cost no thread)
+  --no-upstream-reuse    open a new upstream connection for every attempt; by default the router
+                         keeps idle keep-alive connections (up to 64 per upstream, 2 s) and reuses
+                         them, as production HTTP clients do
 )";
     return 0;
   }
@@ -42,6 +48,8 @@ options:
   options.host = args.value("--host").value_or("127.0.0.1");
   options.allow_non_loopback = args.flag("--allow-non-loopback");
   options.log_requests = args.flag("--log");
+  options.threads = static_cast<size_t>(args.integer("--threads", 128, 1, 4096));
+  options.reuse_upstream_connections = !args.flag("--no-upstream-reuse");
   auto defects = args.values("--defect");
   if (!args.positionals().empty()) throw UsageError("unexpected argument " + args.positionals().front());
   if (!file) throw UsageError("--config FILE is required");

@@ -411,6 +411,7 @@ LoadTargetSpec make_load_target(const std::string& spec, const LoadOptions& o) {
     ProcessTargetOptions process;
     const auto equals = spec.find('=');
     if (equals != std::string::npos) process.executable = spec.substr(equals + 1);
+    process.threads = embedded_router_threads(o);  // the same as the in-process router's
     t.factory = process_target(std::move(process));
     t.own_process = true;
   } else {

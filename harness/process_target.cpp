@@ -106,6 +106,10 @@ class ProcessTarget : public Target {
     }
 
     std::vector<std::string> args = {options_.executable, "router", "--config", config_path_, "--port", "0"};
+    if (options_.threads > 0) {
+      args.push_back("--threads");
+      args.push_back(std::to_string(options_.threads));
+    }
     for (const auto& defect : options_.defects) {
       args.push_back("--defect");
       args.push_back(defect);

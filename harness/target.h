@@ -73,6 +73,7 @@ struct ProcessTargetOptions {
   // The midstream executable; empty: the running executable (/proc/self/exe).
   std::string executable;
   std::vector<std::string> defects;  // passed as --defect NAME
+  int threads = 0;                    // passed as --threads N when > 0 (default: the router's)
   // Deadline for the router to print its port after it was spawned.
   std::chrono::milliseconds start_timeout{15'000};
   // How long stop() waits after SIGTERM before it sends SIGKILL.
