@@ -1,6 +1,7 @@
 #include "fakes/exchange.h"
 
 #include <algorithm>
+#include <cctype>
 
 #include "fakes/error_body.h"
 #include "fakes/fake_model.h"
@@ -79,6 +80,7 @@ class Wire {
     ex_.journal.close(ex_.entry, how);
   }
   bool ended() const { return ended_; }
+  const std::atomic<bool>* stop() const { return &ex_.stop; }
 
  private:
   void observe(std::string_view sse) {
@@ -127,11 +129,13 @@ bool send_plain_error(Exchange& ex, Wire& out, int status, const std::string& me
 
 // Acts on a fault that ends or pauses the exchange. Returns true to carry on with the answer.
 bool fire_terminal(Wire& out, net::Fd& fd, const FaultSpec& fault) {
+  // What the stream wrote reaches the client before the reset, as the script says; the fault's
+  // time is when the RST goes.
+  if (fault.action == FaultAction::Reset)
+    net::wait_sent(fd.get(), net::Clock::now() + kResetDrainBound, out.stop());
   out.fired();
   switch (fault.action) {
     case FaultAction::Reset:
-      // What the stream wrote reaches the client before the reset, as the script says.
-      net::wait_sent(fd.get(), net::Clock::now() + kResetDrainBound);
       out.finish("reset");
       net::close_with_reset(fd);
       return false;
@@ -376,9 +380,16 @@ void fire_on_connect(Exchange& exchange, const FaultSpec& fault) {
 bool answer_exchange(Exchange& ex, const net::RequestHead& head, const std::string& body,
                      const ScriptEntry& plan) {
   Wire out(ex);
+  // HTTP/1.1 keeps the connection unless the client says close; HTTP/1.0 only if it asks.
   const auto* connection = net::find_header(head.headers, "connection");
-  const bool keep_alive =
-      !ex.close_after && !(connection && (*connection == "close" || *connection == "Close"));
+  const auto has_token = [&](std::string_view token) {
+    if (connection == nullptr) return false;
+    std::string value = *connection;
+    for (char& c : value) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return value.find(token) != std::string::npos;
+  };
+  const bool keep_alive = !ex.close_after && !has_token("close") &&
+                          (head.version != "HTTP/1.0" || has_token("keep-alive"));
   const auto& fault = plan.fault;
 
   std::string path = head.target.substr(0, head.target.find('?'));

@@ -212,6 +212,17 @@ void FakeProvider::serve_connection(net::Fd fd, Connection* self) {
       break;
     }
     ScriptEntry plan = take_entry();
+    if (plan.fault && plan.fault->position == FaultPosition::OnConnect) {
+      // An on_connect entry reached on a connection already in use (the script changed while a
+      // client kept the connection): it fires here, before any answer, as it would have on a
+      // new connection; the request is not answered.
+      JournalEntry faulted;
+      faulted.received_ms = journal_.now_ms();
+      faulted.fault = plan.fault;
+      Exchange exchange{fd, config, journal_, journal_.open(std::move(faulted)), stop_};
+      fire_on_connect(exchange, *plan.fault);
+      break;
+    }
     JournalEntry entry;
     entry.received_ms = journal_.now_ms();
     entry.has_request = true;

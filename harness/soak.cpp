@@ -704,7 +704,9 @@ SoakReport run_soak(const SoakOptions& options, const std::function<void(const s
       for (auto& t : warmups) t.join();
     }
     // Idle keep-alive connections to the fakes (and the fakes' threads serving them) are not
-    // part of the baseline; they are closed again before the leak check below.
+    // part of the baseline; they are closed again before the leak check below. The pause
+    // first lets every warm-up stream hand its connection back.
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
     router.close_idle_upstream_connections();
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     report.fd_baseline = open_fds();

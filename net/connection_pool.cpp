@@ -74,7 +74,7 @@ void ConnectionPool::give_back(const std::string& host, uint16_t port, Fd fd) {
   const TimePoint now = Clock::now();
   auto& idle = idle_[key_of(host, port)];
   expire(idle, now);
-  if (idle.size() >= limits_.per_host) return;  // fd closes here
+  if (idle.size() >= limits_.per_host) idle.pop_front();  // the oldest closes
   idle.push_back({std::move(fd), now});
 }
 

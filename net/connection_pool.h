@@ -35,7 +35,8 @@ class ConnectionPool {
   // The most recently returned idle connection to host:port that is still quiet, or an
   // invalid Fd (connect a new one).
   Fd take(const std::string& host, uint16_t port);
-  // Keeps a connection whose last response ended cleanly; closes it when the host has enough.
+  // Keeps a connection whose last response ended cleanly; when the host has enough, its oldest
+  // idle connection closes.
   void give_back(const std::string& host, uint16_t port, Fd fd);
   // Idle connections held right now, over every host.
   size_t idle() const;

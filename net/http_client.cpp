@@ -339,8 +339,9 @@ bool HttpStream::finish(TimePoint deadline) {
 }
 
 Fd HttpStream::release_for_reuse() {
+  // A body framed by the close, or an interim/upgrade response, leaves nothing to reuse.
   if (!keep_alive_ || end_ != StreamEnd::Complete || !buffer_.empty() || !fd_.valid() ||
-      head_.version != "HTTP/1.1")
+      head_.version != "HTTP/1.1" || head_.status < 200 || !(chunked_ || has_length_))
     return Fd();
   if (const std::string* connection = find_header(head_.headers, "Connection");
       connection != nullptr && lowercase(*connection).find("close") != std::string::npos)

@@ -228,9 +228,10 @@ void close_with_reset(Fd& fd) {
   fd.reset();
 }
 
-void wait_sent(int fd, TimePoint deadline) {
+void wait_sent(int fd, TimePoint deadline, const std::atomic<bool>* stop) {
   int unsent = 0;
-  while (::ioctl(fd, SIOCOUTQNSD, &unsent) == 0 && unsent > 0 && Clock::now() < deadline)
+  while (::ioctl(fd, SIOCOUTQNSD, &unsent) == 0 && unsent > 0 && Clock::now() < deadline &&
+         !stopped(stop))
     std::this_thread::sleep_for(std::chrono::microseconds(100));
 }
 

@@ -69,7 +69,7 @@ void close_with_reset(Fd& fd);
 // discards what is still queued: TCP holds back data beyond the congestion window (a new or
 // long-idle connection sends about 10 segments, then waits for the peer's ACKs, which may be
 // delayed), so "write, then reset" can drop the last writes unless they have gone out first.
-void wait_sent(int fd, TimePoint deadline);
+void wait_sent(int fd, TimePoint deadline, const std::atomic<bool>* stop = nullptr);
 // Sends a FIN (shutdown SHUT_WR) and closes.
 void close_with_fin(Fd& fd);
 

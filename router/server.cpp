@@ -101,7 +101,8 @@ void RouterServer::install_routes() {
         all += bytes;
         return true;
       });
-      session->recycle_upstream();
+      // The client's answer is not written yet: take only what the upstream already sent.
+      session->recycle_upstream(std::chrono::milliseconds(0));
       if (!session->ended_cleanly()) {
         return send_error(res, 502, "Every deployment failed before the answer was complete.",
                           "server_error", "upstream_failed_mid_stream");

@@ -9,10 +9,6 @@ namespace {
 
 using std::chrono::milliseconds;
 
-// How long a completed upstream stream's chunked terminator is waited for before its connection
-// is closed rather than pooled. It almost always arrives with or just after the last event.
-constexpr auto kRecycleWait = milliseconds(20);
-
 std::string response_id(wire::Dialect front, uint64_t seed) {
   const char* prefix = front == wire::Dialect::OpenAIResponses ? "resp_midstream_" : "chatcmpl-midstream-";
   return prefix + std::to_string(seed);
@@ -60,9 +56,9 @@ Session::~Session() {
   if (attempt_) attempt_->close();
 }
 
-void Session::recycle_upstream() {
+void Session::recycle_upstream(std::chrono::milliseconds wait) {
   if (!completed_) return;
-  completed_->recycle(net::Clock::now() + kRecycleWait);
+  completed_->recycle(net::Clock::now() + wait);
   completed_.reset();
 }
 

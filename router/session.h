@@ -43,8 +43,11 @@ class Session {
 
   std::string take_pending();
   // Once the client has its whole answer: the upstream connection of the attempt that
-  // completed goes back to the pool (its body's end read first, briefly waited for).
-  void recycle_upstream();
+  // completed goes back to the pool (its body's end read first, waited for at most `wait`).
+  void recycle_upstream(std::chrono::milliseconds wait = kRecycleWait);
+  // How long a completed stream's chunked terminator is waited for before its connection is
+  // closed rather than pooled. It almost always comes with or just after the last event.
+  static constexpr std::chrono::milliseconds kRecycleWait{20};
   int error_status() const { return error_status_; }
   const std::string& error_body() const { return error_body_; }
   bool client_gone() const { return client_gone_; }

@@ -136,6 +136,27 @@ TEST(ConnectionPool, AResetOnAReusedConnectionComesAfterEverythingWritten) {
   }
 }
 
+// A script replaced while a client keeps a connection: its on_connect entry still fires, on the
+// connection in use, before any answer (not answered as if it were "ok").
+TEST(ConnectionPool, AnOnConnectEntryReachedOnAReusedConnectionStillFires) {
+  Started up(chat_fake());
+  net::HttpStream first;
+  ASSERT_TRUE(exchange(first, up.fake.port(), true));
+  net::Fd kept = first.release_for_reuse();
+  ASSERT_TRUE(kept.valid());
+  up.fake.set_script({entry(R"({"at": "on_connect", "action": "reset"})")}, entry(R"("ok")"));
+  net::HttpStream second;
+  EXPECT_FALSE(exchange(second, up.fake.port(), true, std::move(kept)));
+  EXPECT_EQ(second.end(), net::StreamEnd::Reset) << net::to_string(second.end());
+  ASSERT_TRUE(up.fake.journal().wait_until_idle(std::chrono::steady_clock::now() + kGenerous));
+  const auto entries = up.fake.journal().entries();
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_TRUE(entries[1].fault_fired);
+  EXPECT_EQ(entries[1].ended, "reset");
+  net::HttpStream third;  // the script's `then` answers on a new connection
+  EXPECT_TRUE(exchange(third, up.fake.port(), true));
+}
+
 TEST(ConnectionPool, AConnectionThePeerClosedIsNeverHandedOut) {
   auto up = std::make_unique<Started>(chat_fake());
   const uint16_t port = up->fake.port();
