@@ -634,6 +634,14 @@ class RouterHostile : public testing::Test {
            "Content-Length: " + std::to_string(length) + "\r\n\r\n";
   }
 
+  // The head of a chat POST whose body comes in chunks, and one 64 KiB chunk of it.
+  static std::string chunked_post_head() {
+    return std::string("POST ") + kChat +
+           " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+           "Transfer-Encoding: chunked\r\n\r\n";
+  }
+  static std::string chunk_of_64k() { return "10000\r\n" + std::string(0x10000, ' ') + "\r\n"; }
+
   std::unique_ptr<RouterServer> router_;
   uint16_t port_ = 0;
   std::unique_ptr<httplib::Client> client_;
@@ -873,10 +881,8 @@ TEST_F(RouterHostile, BodyOverTheLimitIs413) {
 
 TEST_F(RouterHostile, ChunkedBodyOverTheLimitIsRefused) {
   RawClient raw(port_);
-  ASSERT_TRUE(raw.send(std::string("POST ") + kChat +
-                       " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                       "Transfer-Encoding: chunked\r\n\r\n"));
-  const std::string chunk = "10000\r\n" + std::string(0x10000, ' ') + "\r\n";
+  ASSERT_TRUE(raw.send(chunked_post_head()));
+  const std::string chunk = chunk_of_64k();
   for (int i = 0; i < 9 * 16 && raw.send(chunk, 5s); ++i) {
   }
   raw.send("0\r\n\r\n", 5s);
@@ -887,12 +893,10 @@ TEST_F(RouterHostile, EndlessChunkedBodyIsCutOffNearTheLimit) {
   // cpp-httplib 0.11.4 reads a chunked body with no limit: the router must stop it itself, long
   // before the client has sent 64 MiB.
   RawClient raw(port_);
-  ASSERT_TRUE(raw.send(std::string("POST ") + kChat +
-                       " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                       "Transfer-Encoding: chunked\r\n\r\n"));
+  ASSERT_TRUE(raw.send(chunked_post_head()));
   // 64 KiB chunks; after each MiB, look for the router's answer (it keeps draining what follows
   // for a moment after answering, without storing it, so sending alone proves nothing).
-  const std::string chunk = "10000\r\n" + std::string(0x10000, ' ') + "\r\n";
+  const std::string chunk = chunk_of_64k();
   Reply reply;
   int mib = 0;
   for (; mib < 64 && !reply.complete && !reply.closed; ++mib) {
