@@ -1,7 +1,6 @@
 #include "fakes/exchange.h"
 
 #include <algorithm>
-#include <cctype>
 
 #include "fakes/error_body.h"
 #include "fakes/fake_model.h"
@@ -381,15 +380,9 @@ bool answer_exchange(Exchange& ex, const net::RequestHead& head, const std::stri
                      const ScriptEntry& plan) {
   Wire out(ex);
   // HTTP/1.1 keeps the connection unless the client says close; HTTP/1.0 only if it asks.
-  const auto* connection = net::find_header(head.headers, "connection");
-  const auto has_token = [&](std::string_view token) {
-    if (connection == nullptr) return false;
-    std::string value = *connection;
-    for (char& c : value) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return value.find(token) != std::string::npos;
-  };
-  const bool keep_alive = !ex.close_after && !has_token("close") &&
-                          (head.version != "HTTP/1.0" || has_token("keep-alive"));
+  const bool keep_alive =
+      !ex.close_after && !net::header_has_token(head.headers, "connection", "close") &&
+      (head.version != "HTTP/1.0" || net::header_has_token(head.headers, "connection", "keep-alive"));
   const auto& fault = plan.fault;
 
   std::string path = head.target.substr(0, head.target.find('?'));

@@ -1,7 +1,5 @@
 #include "net/connection_pool.h"
 
-#include <poll.h>
-
 namespace midstream::net {
 namespace {
 
@@ -10,12 +8,6 @@ std::string key_of(const std::string& host, uint16_t port) {
 }
 
 }  // namespace
-
-bool is_quiet(int fd) {
-  // Readable means a FIN, a reset or unasked bytes: none leaves the connection usable.
-  pollfd entry{fd, POLLIN | POLLRDHUP, 0};
-  return ::poll(&entry, 1, 0) == 0;
-}
 
 ConnectionPool::~ConnectionPool() {
   {

@@ -61,8 +61,4 @@ class ConnectionPool {
   std::thread reaper_;
 };
 
-// True when a connection with no request outstanding can carry another: the peer has neither
-// closed nor reset it, and has sent nothing.
-bool is_quiet(int fd);
-
 }  // namespace midstream::net

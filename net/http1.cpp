@@ -136,6 +136,19 @@ const std::string* find_header(const HeaderList& headers, std::string_view name)
   return nullptr;
 }
 
+bool header_has_token(const HeaderList& headers, std::string_view name, std::string_view token) {
+  const std::string* value = find_header(headers, name);
+  if (value == nullptr) return false;
+  std::string_view rest = *value;
+  while (!rest.empty()) {
+    const size_t comma = rest.find(',');
+    if (equals_ignore_case(trim(rest.substr(0, comma)), token)) return true;
+    if (comma == std::string_view::npos) break;
+    rest.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
 ParseResult parse_request_head(std::string_view buffer, RequestHead* head, size_t* consumed,
                                size_t max_bytes) {
   // Fail fast on bytes that cannot start a method, rather than waiting for a newline.

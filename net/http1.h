@@ -14,6 +14,9 @@ using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
 // Case-insensitive header lookup; nullptr when absent.
 const std::string* find_header(const HeaderList& headers, std::string_view name);
+// True when the named header lists `token` among its comma-separated values, case-insensitively
+// ("Connection: Keep-Alive, Upgrade" has "keep-alive").
+bool header_has_token(const HeaderList& headers, std::string_view name, std::string_view token);
 
 struct RequestHead {
   std::string method;

@@ -331,11 +331,7 @@ bool HttpStream::read_all(std::string* out, TimePoint deadline) {
 
 bool HttpStream::finish(TimePoint deadline) {
   std::string rest;
-  while (read_some(&rest, deadline)) {
-    if (rest.size() > max_body_bytes_) return false;
-    rest.clear();
-  }
-  return end_ == StreamEnd::Complete;
+  return read_all(&rest, deadline);
 }
 
 Fd HttpStream::release_for_reuse() {
@@ -343,9 +339,7 @@ Fd HttpStream::release_for_reuse() {
   if (!keep_alive_ || end_ != StreamEnd::Complete || !buffer_.empty() || !fd_.valid() ||
       head_.version != "HTTP/1.1" || head_.status < 200 || !(chunked_ || has_length_))
     return Fd();
-  if (const std::string* connection = find_header(head_.headers, "Connection");
-      connection != nullptr && lowercase(*connection).find("close") != std::string::npos)
-    return Fd();
+  if (header_has_token(head_.headers, "Connection", "close")) return Fd();
   return std::move(fd_);
 }
 

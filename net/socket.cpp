@@ -246,6 +246,11 @@ void close_with_fin(Fd& fd) {
   fd.reset();
 }
 
+bool is_quiet(int fd) {
+  pollfd entry{fd, POLLIN | POLLRDHUP, 0};
+  return ::poll(&entry, 1, 0) == 0;
+}
+
 bool peer_closed(int fd) {
   // A reset is read from poll rather than from recv: recv would consume the pending ECONNRESET,
   // and the owner's next read would then see a clean EOF instead.

@@ -75,5 +75,8 @@ void close_with_fin(Fd& fd);
 
 // True when the peer has closed or reset the connection (non-blocking peek).
 bool peer_closed(int fd);
+// True when a connection with no request outstanding can carry another: the peer has neither
+// closed nor reset it, and has sent nothing (readable would mean one of those).
+bool is_quiet(int fd);
 
 }  // namespace midstream::net

@@ -260,9 +260,13 @@ class ClientConnections {
   bool serve_at_once(std::unique_ptr<ClientConnection>& connection) {
     if (open_ > capacity_ || receive_into(connection->fd.get(), connection->in) <= 0) return false;
     begin_waiting(*connection, Clock::now());
-    if (scan_head(connection->in, connection->scan, limits_) != HeadVerdict::Complete ||
-        judge_framing(*connection).status != 0)
-      return false;
+    return scan_head(connection->in, connection->scan, limits_) == HeadVerdict::Complete &&
+           judge_framing(*connection).status == 0 && queue_for_serving(connection);
+  }
+
+  // Hands a connection with a complete head to the serving threads (leaving `connection`
+  // empty); false, keeping it, once the front is stopping.
+  bool queue_for_serving(std::unique_ptr<ClientConnection>& connection) {
     std::lock_guard lock(mutex_);
     if (stopping_) return false;
     ready_.push_back(std::move(connection));
@@ -454,13 +458,9 @@ class ClientConnections {
     switch (scan_head(connection->in, connection->scan, limits_)) {
       case HeadVerdict::Incomplete:
         return;
-      case HeadVerdict::Complete: {
-        if (!check_length(connection)) return;
-        std::lock_guard lock(mutex_);
-        ready_.push_back(std::move(connection));
-        ready_cv_.notify_one();
+      case HeadVerdict::Complete:
+        if (check_length(connection)) queue_for_serving(connection);
         return;
-      }
       case HeadVerdict::LineTooLong:
         reject(connection, 414, "URI Too Long",
                "The request line is longer than " + std::to_string(limits_.request_line) +

@@ -142,6 +142,15 @@ TEST(FindHeader, IsCaseInsensitiveAndReturnsTheFirstMatch) {
   EXPECT_EQ(find_header(headers, "content-typ"), nullptr);
 }
 
+TEST(HeaderHasToken, MatchesWholeCommaSeparatedTokensCaseInsensitively) {
+  const HeaderList headers = {{"Connection", " Keep-Alive , Upgrade"}, {"X-B", "closed"}};
+  EXPECT_TRUE(header_has_token(headers, "connection", "keep-alive"));
+  EXPECT_TRUE(header_has_token(headers, "CONNECTION", "upgrade"));
+  EXPECT_FALSE(header_has_token(headers, "connection", "close"));
+  EXPECT_FALSE(header_has_token(headers, "x-b", "close"));  // a token, not a substring
+  EXPECT_FALSE(header_has_token(headers, "te", "trailers"));
+}
+
 // Two SSE events as chunks, one with an extension, uppercase hex, trailers, and bytes after the
 // terminator that belong to whatever comes next.
 constexpr std::string_view kChunkedSample =
