@@ -13,10 +13,13 @@
 #include <string>
 #include <vector>
 
+#include "wire/anthropic.h"
 #include "wire/codec.h"
 #include "wire/fixture.h"
 #include "wire/json_fields.h"
 #include "wire/json_text.h"
+#include "wire/openai_chat.h"
+#include "wire/openai_responses.h"
 
 namespace midstream::wire {
 namespace {

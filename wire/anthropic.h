@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "wire/codec.h"
+#include "wire/json_text.h"
 #include "wire/json_fields.h"
 #include "wire/request.h"
 
@@ -14,6 +15,8 @@ namespace midstream::wire::anthropic {
 
 std::unique_ptr<StreamDecoder> make_decoder();
 std::unique_ptr<StreamEncoder> make_encoder(EncoderOptions options);
+// The same on a chosen path for its frequent frames (wire/json_text.h).
+std::unique_ptr<StreamEncoder> make_encoder(EncoderOptions options, detail::EncodePath path);
 
 std::string encode_completion(const Completion& completion);
 std::optional<Completion> decode_completion(std::string_view body, std::string* error);

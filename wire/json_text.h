@@ -5,11 +5,8 @@
 // fixed, pre-escaped prefixes and suffixes around the variable strings and numbers. What is
 // appended is byte for byte what detail::dump_compact writes for the same values.
 #include <cstdint>
-#include <memory>
 #include <string>
 #include <string_view>
-
-#include "wire/codec.h"
 
 namespace midstream::wire::detail {
 
@@ -34,15 +31,5 @@ enum class EncodePath { Direct, OrderedJson };
 
 }  // namespace midstream::wire::detail
 
-namespace midstream::wire {
-// Each dialect's stream encoder on a chosen path; make_encoder(options) is the Direct one.
-namespace openai_chat {
-std::unique_ptr<StreamEncoder> make_encoder(EncoderOptions options, detail::EncodePath path);
-}
-namespace openai_responses {
-std::unique_ptr<StreamEncoder> make_encoder(EncoderOptions options, detail::EncodePath path);
-}
-namespace anthropic {
-std::unique_ptr<StreamEncoder> make_encoder(EncoderOptions options, detail::EncodePath path);
-}
-}  // namespace midstream::wire
+// Each dialect's header (wire/<dialect>.h) declares make_encoder(options, path) beside
+// make_encoder(options), which is the Direct one.
