@@ -19,6 +19,13 @@ class Args {
     for (int i = first; i < argc; ++i) items_.emplace_back(argv[i]);
   }
 
+  // True when --name or --name=VALUE is present (nothing consumed).
+  bool has(const std::string& name) const {
+    for (const auto& item : items_)
+      if (item == name || item.rfind(name + "=", 0) == 0) return true;
+    return false;
+  }
+
   // True (and consumed) when --name is present.
   bool flag(const std::string& name) {
     for (size_t i = 0; i < items_.size(); ++i)

@@ -1,19 +1,22 @@
 // `midstream soak`: random faults across many streams through the reference router, every
 // stream checked, then a leak check (docs/reliability.md).
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <stdexcept>
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/time_scale_option.h"
 #include "harness/soak.h"
 
 namespace midstream::cli {
 namespace {
 
 constexpr const char* kSoakHelp = R"(usage: midstream soak [--seed S] [--streams N] [--concurrency C] [--fault-rate R]
-                      [--duration-limit SEC] [--only-stream K] [--defect NAME]... [--json] [--quiet]
+                      [--duration-limit SEC] [--only-stream K] [--defect NAME]... [--time-scale X]
+                      [--json] [--quiet]
 
 Drives N streamed answers through the reference router (in this process, 127.0.0.1 only), C at
 a time, with faults drawn at random from the fakes' vocabulary: a position (on_connect,
@@ -24,7 +27,8 @@ fallback chain of 2 or 3 deployments of random upstream dialects (openai-chat,
 openai-responses, anthropic with or without prefill) across provider prefixes. A share R of the
 streams is faulted: the primary always, a fallback sometimes, once or on every request. The
 router runs with one retry and short timeouts (400 ms to headers and to first content, 300 ms
-idle, 6 s per request), so stalls resolve in a few hundred milliseconds.
+idle, 6 s per request), so stalls resolve in a few hundred milliseconds; on a slow or busy
+machine every timeout, stall and bound is multiplied by the time scale (--time-scale).
 
 The plan is a pure function of the seed and the stream index: the same seed gives every stream
 the same front, chain and faults, whatever --streams and --concurrency are, so any stream can be
@@ -60,7 +64,7 @@ options:
   --only-stream K      run only stream K of the seed's plan and print what the client received
   --defect NAME        switch on a reference-router defect (midstream defects), to watch the
                        checks catch it; repeatable
-  --json               print one JSON object: seed, streams, faults_fired, completed,
+%s  --json               print one JSON object: seed, streams, faults_fired, completed,
                        clean_errors, lost_text, duplicated_text, truncated_success,
                        usage_mismatches, hung, fd_leak, thread_leak, duration_s, peak_rss_mb,
                        streams_per_s, faults_by_kind, violations (with replay commands), ...
@@ -96,7 +100,7 @@ uint64_t parse_seed(const std::optional<std::string>& text, uint64_t fallback) {
 int soak_command(int argc, char** argv) {
   Args args(argc, argv, 2);
   if (args.flag("--help") || args.flag("-h")) {
-    std::cout << kSoakHelp;
+    std::printf(kSoakHelp, kTimeScaleHelp);
     return 0;
   }
   harness::SoakOptions options;
@@ -107,6 +111,7 @@ int soak_command(int argc, char** argv) {
   options.duration_limit_s = static_cast<double>(args.integer("--duration-limit", 600, 1, 24 * 3600));
   options.only_stream = static_cast<int>(args.integer("--only-stream", -1, 0, 10'000'000 - 1));
   options.defects = args.values("--defect");
+  options.time_scale = time_scale_option(args);
   const bool json = args.flag("--json");
   const bool quiet = args.flag("--quiet");
   if (!args.positionals().empty()) throw UsageError("unexpected argument " + args.positionals().front());

@@ -86,10 +86,14 @@ class Wire {
     std::vector<wire::StreamEvent> events;
     framer_.feed(sse, [&](const wire::SseEvent& event) { decoder_->decode(event, events); });
     std::string capture(sse.substr(0, kResponseCapture));
+    const double written_ms = ex_.journal.now_ms();
     ex_.journal.update(ex_.entry, [&](JournalEntry& e) {
       for (const auto& event : events) {
         if (event.kind == wire::EventKind::TextDelta) e.text_sent += event.text;
-        if (event.kind == wire::EventKind::Usage) e.usage_sent = event.usage;
+        if (event.kind == wire::EventKind::Usage) {
+          e.usage_sent = event.usage;
+          e.usage_trail.push_back({written_ms, event.usage});
+        }
       }
       if (e.response_bytes.size() < kResponseCapture) e.response_bytes += capture;
     });
@@ -356,9 +360,11 @@ bool answer_whole(Exchange& ex, Wire& out, const ModelReply& reply,
     if (!fire_terminal(out, ex.fd, *fault)) return false;
     if (!out.write_raw(std::string_view(body).substr(cut))) return false;
   }
+  const double written_ms = ex.journal.now_ms();  // not inside update(): it holds the lock
   ex.journal.update(ex.entry, [&](JournalEntry& e) {
     e.text_sent = reply.text;
     e.usage_sent = reply.usage;
+    e.usage_trail.push_back({written_ms, reply.usage});
     e.response_bytes = body.substr(0, kResponseCapture);
   });
   out.finish("completed");

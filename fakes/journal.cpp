@@ -22,6 +22,17 @@ net::HeaderList redact_headers(const net::HeaderList& headers) {
   return out;
 }
 
+namespace {
+nlohmann::json usage_trail_json(const std::vector<JournalEntry::SentUsage>& trail) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& sent : trail)
+    out.push_back({{"ms", sent.ms},
+                   {"input_tokens", sent.usage.input_tokens},
+                   {"output_tokens", sent.usage.output_tokens}});
+  return out;
+}
+}  // namespace
+
 nlohmann::json to_json(const JournalEntry& e) {
   nlohmann::json headers = nlohmann::json::object();
   for (const auto& [name, value] : e.headers) headers[name] = value;
@@ -45,6 +56,7 @@ nlohmann::json to_json(const JournalEntry& e) {
       {"usage_sent", e.usage_sent ? nlohmann::json{{"input_tokens", e.usage_sent->input_tokens},
                                                    {"output_tokens", e.usage_sent->output_tokens}}
                                   : nlohmann::json(nullptr)},
+      {"usage_trail", usage_trail_json(e.usage_trail)},
       {"ended", e.ended},
       {"ended_ms", e.ended_ms},
   };

@@ -36,6 +36,11 @@ struct JournalEntry {
   int status = 0;             // the HTTP status sent, 0 when none
   std::string text_sent;      // text of the content events actually written
   std::optional<wire::Usage> usage_sent;  // the last usage actually written
+  struct SentUsage {
+    double ms = 0;  // when the write that carried it returned
+    wire::Usage usage;
+  };
+  std::vector<SentUsage> usage_trail;     // every usage written, in order (usage_sent is the last)
   std::string response_bytes; // what was written after the head, capped
   std::string ended;          // "open", "completed", "reset", "closed", "truncated", "status",
                               // "error_event", "peer_closed", "stopped", "rejected", "bad_request"

@@ -21,6 +21,7 @@ struct Observation {
   bool router_alive = true;
   std::string router_alive_detail;
   std::string usage_policy = "billed";
+  double time_scale = 1.0;  // the run's dilation: harness-side bounds are multiplied by it
 };
 
 // Every check that applies to the scenario, passed or not.

@@ -103,7 +103,9 @@ std::string describe(const reports::TargetInfo& info) {
   return text;
 }
 
-reports::ScenarioResult run_scenario(const Scenario& s, const TargetFactory& make_target) {
+reports::ScenarioResult run_scenario(const Scenario& original, const TargetFactory& make_target,
+                                     const TimeScale& scale) {
+  const Scenario s = dilate(original, scale);
   const auto epoch = net::Clock::now();
   std::unique_ptr<Target> target = make_target();
   reports::ScenarioResult r = base_result(s, target->info());
@@ -139,7 +141,8 @@ reports::ScenarioResult run_scenario(const Scenario& s, const TargetFactory& mak
   const ClientTranscript transcript = run_client(s.client, port, epoch, nullptr, headers);
   // Lets every fake finish its side (a router closing its upstream after a client hung up).
   for (const auto& name : fleet.names())
-    fleet.provider(name).journal().wait_until_idle(net::Clock::now() + kJournalSettle);
+    fleet.provider(name).journal().wait_until_idle(net::Clock::now() +
+                                                    std::chrono::milliseconds(scale.scale(kJournalSettle.count())));
   std::map<std::string, std::vector<fakes::JournalEntry>> journals;
   for (const auto& name : fleet.names()) journals[name] = fleet.provider(name).journal().entries();
 
@@ -153,7 +156,8 @@ reports::ScenarioResult run_scenario(const Scenario& s, const TargetFactory& mak
   fleet.stop();
 
   const FrontView view = read_front(s.client, transcript);
-  Observation observation{s, transcript, view, journals, alive, alive_detail, usage_policy_of(s.router)};
+  Observation observation{s, transcript, view, journals, alive, alive_detail, usage_policy_of(s.router),
+                          scale.factor};
   r.checks = run_checks(observation);
   record_attempts(s, journals, r);
   record_client(transcript, view, r);
@@ -174,6 +178,8 @@ reports::RunResults run_targets(const std::vector<Scenario>& scenarios, const st
   reports::RunResults results;
   results.tool_version = MIDSTREAM_VERSION;
   results.seed = options.seed;
+  results.time_scale = options.time_scale.factor;
+  results.time_scale_source = options.time_scale.source;
   {
     std::time_t now = std::time(nullptr);
     char buffer[32];
@@ -197,7 +203,7 @@ reports::RunResults run_targets(const std::vector<Scenario>& scenarios, const st
     std::atomic<size_t> next{0};
     auto worker = [&] {
       for (size_t i; (i = next.fetch_add(1)) < scenarios.size();) {
-        auto result = run_scenario(scenarios[i], target);
+        auto result = run_scenario(scenarios[i], target, options.time_scale);
         std::lock_guard<std::mutex> lock(report_mutex);
         results.results[offset + i] = std::move(result);
         ++done;

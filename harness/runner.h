@@ -8,17 +8,21 @@
 
 #include "harness/scenario.h"
 #include "harness/target.h"
+#include "harness/time_scale.h"
 #include "reports/results.h"
 
 namespace midstream::harness {
 
 // Runs one scenario: starts its fakes and the target, drives the client, reads the journals,
-// checks and grades. Never throws: a harness failure becomes an ERROR result.
-reports::ScenarioResult run_scenario(const Scenario& scenario, const TargetFactory& target);
+// checks and grades, all in the time dilated by `scale` (harness/time_scale.h). Never throws: a
+// harness failure becomes an ERROR result.
+reports::ScenarioResult run_scenario(const Scenario& scenario, const TargetFactory& target,
+                                     const TimeScale& scale = {});
 
 struct RunOptions {
   int jobs = 4;  // scenarios at once, capped by each target's max_jobs()
   uint64_t seed = 1;
+  TimeScale time_scale;  // the default, 1: callers that want the machine's pass resolve_time_scale()
   // Called after each scenario (from worker threads, serialised by the runner); done and total
   // count scenario x target runs, and the result names its target.
   std::function<void(const reports::ScenarioResult&, size_t done, size_t total)> on_result;

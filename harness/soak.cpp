@@ -244,18 +244,18 @@ std::vector<SoakStreamPlan> plan_soak(uint64_t seed, int streams, double fault_r
   return plans;
 }
 
-nlohmann::json soak_router_settings(uint64_t seed) {
+nlohmann::json soak_router_settings(uint64_t seed, const TimeScale& scale) {
   // Short timeouts, so a 1500 ms stall is cut within a few hundred ms at any position; one
   // retry with a small backoff; Retry-After capped low so "retry_after: 1" costs 200 ms.
   return {{"num_retries", 1},
           {"backoff_base_ms", 10},
           {"backoff_max_ms", 50},
           {"retry_after_max_ms", 200},
-          {"timeout_ms", 400},
-          {"stream_timeout_ms", 400},
-          {"idle_timeout_ms", 300},
-          {"keepalive_ms", 100},
-          {"deadline_ms", kSoakRouterDeadlineMs},
+          {"timeout_ms", scale.scale(400)},
+          {"stream_timeout_ms", scale.scale(400)},
+          {"idle_timeout_ms", scale.scale(300)},
+          {"keepalive_ms", scale.scale(100)},
+          {"deadline_ms", scale.scale(kSoakRouterDeadlineMs)},
           {"usage_policy", "billed"},
           {"seed", seed}};
 }
@@ -319,7 +319,8 @@ SoakStreamResult judge_stream(const SoakStreamPlan& plan, const ClientSpec& spec
                               const ClientTranscript& transcript,
                               const std::vector<fakes::ProviderConfig>& providers,
                               const std::map<std::string, std::vector<fakes::JournalEntry>>& journals,
-                              const std::vector<std::string>& left_open, const std::string& usage_policy) {
+                              const std::vector<std::string>& left_open, const std::string& usage_policy,
+                              const TimeScale& scale) {
   SoakStreamResult r;
   r.index = plan.index;
   r.duration_ms = transcript.ended_ms - transcript.started_ms;
@@ -337,9 +338,9 @@ SoakStreamResult judge_stream(const SoakStreamPlan& plan, const ClientSpec& spec
   scenario.client = spec;
   scenario.expect.outcome = looks_complete ? Outcome::Complete : Outcome::Error;
   scenario.expect.in_band_error = transcript.status == 200;
-  scenario.expect.max_duration_ms = kSoakStreamBoundMs;
+  scenario.expect.max_duration_ms = scale.scale(kSoakStreamBoundMs);
   const Observation observation{scenario, transcript, view, mark_continuations(journals, providers), true, "",
-                                usage_policy};
+                                usage_policy, scale.factor};
   const auto checks = run_checks(observation);
 
   for (const auto& [name, entries] : journals)
@@ -515,7 +516,7 @@ nlohmann::json router_json(std::vector<Lane>& lanes, const SoakOptions& options)
       fallbacks.push_back({{primary, rest}});
     }
   }
-  nlohmann::json settings = soak_router_settings(options.seed);
+  nlohmann::json settings = soak_router_settings(options.seed, options.time_scale);
   settings["fallbacks"] = fallbacks;
   nlohmann::json json = {{"model_list", model_list}, {"router_settings", settings}};
   if (!options.defects.empty()) json["defects"] = options.defects;
@@ -527,14 +528,14 @@ std::vector<wire::Message> soak_messages() {
           {"user", "Tell me about the quick brown fox and the careful router."}};
 }
 
-ClientSpec client_spec(const SoakStreamPlan& plan, int lane) {
+ClientSpec client_spec(const SoakStreamPlan& plan, int lane, const TimeScale& scale) {
   ClientSpec spec;
   spec.front = plan.front;
   spec.stream = true;
   spec.request.model = primary_group(lane, plan.chain_key());
   spec.request.messages = soak_messages();
   spec.request.include_usage = true;
-  spec.timeout_ms = kSoakClientTimeoutMs;
+  spec.timeout_ms = scale.scale(kSoakClientTimeoutMs);
   return spec;
 }
 
@@ -544,20 +545,31 @@ struct StreamRun {
   std::map<std::string, std::vector<fakes::JournalEntry>> journals;
 };
 
-StreamRun run_stream(Lane& lane, const SoakStreamPlan& plan, uint16_t port, Clock::time_point epoch) {
+// The deployment's script in dilated time: stalls and slow events last `scale` times longer.
+fakes::ScriptEntry dilated(fakes::ScriptEntry entry, const TimeScale& scale) {
+  using fakes::FaultAction;
+  if (entry.fault && (entry.fault->action == FaultAction::Stall || entry.fault->action == FaultAction::Slow))
+    entry.fault->ms = scale.scale(entry.fault->ms);
+  return entry;
+}
+
+StreamRun run_stream(Lane& lane, const SoakStreamPlan& plan, uint16_t port, Clock::time_point epoch,
+                     const TimeScale& scale) {
   std::vector<fakes::FakeProvider*> chain;
   std::vector<fakes::ProviderConfig> providers;
   for (size_t p = 0; p < plan.chain.size(); ++p) {
     auto& fake = lane.fake(static_cast<int>(p), plan.chain[p].upstream);
     fake.journal().clear();
-    fake.set_script(plan.chain[p].script, plan.chain[p].then);
+    std::vector<fakes::ScriptEntry> script;
+    for (const auto& entry : plan.chain[p].script) script.push_back(dilated(entry, scale));
+    fake.set_script(script, dilated(plan.chain[p].then, scale));
     chain.push_back(&fake);
     providers.push_back(fake.config());
   }
-  const ClientSpec spec = client_spec(plan, lane.index);
+  const ClientSpec spec = client_spec(plan, lane.index, scale);
   const ClientTranscript transcript = run_client(spec, port, epoch, nullptr);
   // Each fake finishes its side (a router hanging up on a stalled upstream) before reading.
-  const auto settle_by = Clock::now() + kJournalSettle;
+  const auto settle_by = Clock::now() + std::chrono::milliseconds(scale.scale(kJournalSettle.count()));
   std::map<std::string, std::vector<fakes::JournalEntry>> journals;
   std::vector<std::string> left_open;
   for (auto* fake : chain) {
@@ -565,7 +577,7 @@ StreamRun run_stream(Lane& lane, const SoakStreamPlan& plan, uint16_t port, Cloc
     journals[fake->name()] = fake->journal().entries();
   }
   StreamRun run;
-  run.result = judge_stream(plan, spec, transcript, providers, journals, left_open, kUsagePolicy);
+  run.result = judge_stream(plan, spec, transcript, providers, journals, left_open, kUsagePolicy, scale);
   run.body = transcript.body;
   run.journals = std::move(journals);
   return run;
@@ -697,9 +709,9 @@ SoakReport run_soak(const SoakOptions& options, const std::function<void(const s
     {
       std::vector<std::thread> warmups;
       for (auto& lane : lanes)
-        warmups.emplace_back([&lane, port, epoch] {
+        warmups.emplace_back([&lane, port, epoch, &options] {
           SoakStreamPlan healthy = plan_stream(0, 0, 0.0);
-          run_stream(lane, healthy, port, epoch);
+          run_stream(lane, healthy, port, epoch, options.time_scale);
         });
       for (auto& t : warmups) t.join();
     }
@@ -731,7 +743,7 @@ SoakReport run_soak(const SoakOptions& options, const std::function<void(const s
           if (i >= total) break;
           const int index = replay ? options.only_stream : i;
           const SoakStreamPlan plan = plan_stream(options.seed, index, options.fault_rate);
-          StreamRun run = run_stream(*lane_ptr, plan, port, epoch);
+          StreamRun run = run_stream(*lane_ptr, plan, port, epoch, options.time_scale);
           std::lock_guard<std::mutex> lock(mutex);
           tally(report, plan, run.result);
           if (replay) {
@@ -796,6 +808,7 @@ std::string replay_command(const SoakOptions& o, int stream) {
   cmd << "midstream soak --seed " << o.seed << " --fault-rate " << o.fault_rate;
   for (const auto& d : o.defects) cmd << " --defect " << d;
   cmd << " --only-stream " << stream;
+  if (o.time_scale.factor != 1.0) cmd << " --time-scale " << o.time_scale.factor;
   return cmd.str();
 }
 
@@ -820,6 +833,7 @@ nlohmann::json to_json(const SoakReport& r) {
       {"concurrency", r.options.only_stream >= 0 ? 1 : r.options.concurrency},
       {"fault_rate", r.options.fault_rate},
       {"defects", r.options.defects},
+      {"time_scale", {{"factor", r.options.time_scale.factor}, {"source", r.options.time_scale.source}}},
       {"faulted_streams", r.faulted_streams},
       {"faults_planned", r.faults_planned},
       {"faults_fired", r.faults_fired},
@@ -876,6 +890,7 @@ std::string format_soak_report(const SoakReport& r) {
   else out << ", " << r.streams_run << "/" << o.streams << " streams, " << o.concurrency << " concurrent";
   out << ", fault rate " << std::setprecision(2) << o.fault_rate << std::setprecision(1);
   for (const auto& d : o.defects) out << ", defect " << d;
+  out << ", time scale x" << std::setprecision(1) << o.time_scale.factor << " (" << o.time_scale.source << ")";
   out << "\n\n";
   if (r.replayed) {
     const auto plan = plan_stream(o.seed, o.only_stream, o.fault_rate);
@@ -914,7 +929,7 @@ std::string format_soak_report(const SoakReport& r) {
       << "  truncated success  " << r.truncated_success << "\n"
       << "  usage mismatches   " << r.usage_mismatches << "\n"
       << "  hung               " << r.hung << " (slowest stream " << std::setprecision(0) << r.max_stream_ms
-      << " ms, bound " << kSoakStreamBoundMs << " ms)\n";
+      << " ms, bound " << o.time_scale.scale(kSoakStreamBoundMs) << " ms)\n";
   if (r.upstream_left_open) out << "  upstream left open " << r.upstream_left_open << "\n";
   for (const auto& [id, n] : r.other_violations) out << "  " << id << " failed  " << n << "\n";
   out << "  fds                " << r.fd_baseline << " -> " << r.fd_after << " (leak " << r.fd_leak << "); "

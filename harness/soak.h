@@ -23,6 +23,7 @@
 #include "fakes/journal.h"
 #include "fakes/provider_config.h"
 #include "harness/client.h"
+#include "harness/time_scale.h"
 #include "harness/scenario.h"
 
 namespace midstream::harness {
@@ -78,8 +79,9 @@ SoakStreamPlan plan_stream(uint64_t seed, int index, double fault_rate);
 std::vector<SoakStreamPlan> plan_soak(uint64_t seed, int streams, double fault_rate);
 
 // The router settings every soak runs with: num_retries 1, short timeouts so a stall resolves
-// in a few hundred ms, a whole-request deadline, the usage policy and the jitter seed.
-nlohmann::json soak_router_settings(uint64_t seed);
+// in a few hundred ms, a whole-request deadline, the usage policy and the jitter seed; every
+// timeout and the deadline in the time dilated by `scale` (harness/time_scale.h).
+nlohmann::json soak_router_settings(uint64_t seed, const TimeScale& scale = {});
 inline constexpr int64_t kSoakRouterDeadlineMs = 6'000;
 inline constexpr int64_t kSoakStreamBoundMs = kSoakRouterDeadlineMs + 2'000;  // "hung" past this
 inline constexpr int64_t kSoakClientTimeoutMs = kSoakRouterDeadlineMs + 4'000;
@@ -117,7 +119,7 @@ SoakStreamResult judge_stream(const SoakStreamPlan& plan, const ClientSpec& spec
                               const std::vector<fakes::ProviderConfig>& providers,
                               const std::map<std::string, std::vector<fakes::JournalEntry>>& journals,
                               const std::vector<std::string>& left_open,
-                              const std::string& usage_policy);
+                              const std::string& usage_policy, const TimeScale& scale = {});
 
 // ---------------------------------------------------------------------------------------------
 // The run (I/O).
@@ -133,6 +135,8 @@ struct SoakOptions {
   int64_t settle_ms = 5'000;        // how long fds and threads get to return to their baseline
   double max_rss_growth_mb = 256;   // RSS after the run minus RSS after start-up, at most
   int64_t progress_interval_ms = 3'000;
+  // Every timeout, stall and bound of the run is multiplied by it; the replay command repeats it.
+  TimeScale time_scale;
 };
 
 struct SoakViolation {

@@ -216,6 +216,8 @@ std::string format_ms(double ms) {
   return fixed(ms / 1000.0, 2) + " s";
 }
 
+std::string format_factor(double factor) { return fixed(factor, 1); }
+
 std::string format_time_ms(double ms) {
   if (!std::isfinite(ms)) return "? ms";
   return fixed(ms, std::abs(ms) < 1000 ? 1 : 0) + " ms";

@@ -32,6 +32,8 @@ std::string markdown_inline(std::string_view text, std::size_t max_chars);
 
 // "0.4 ms", "41 ms", "12.50 s": a duration as a person reads it.
 std::string format_ms(double ms);
+// "2.5", "1.3": a time-scale factor, one decimal.
+std::string format_factor(double factor);
 // "0.9 ms", "12.5 ms", "2041 ms": a point in time since the scenario started.
 std::string format_time_ms(double ms);
 // "3 attempts · retry, fallback · 41 ms": how the router got there.

@@ -128,6 +128,7 @@ std::string run_meta(const RunResults& results) {
   if (!results.started_at.empty()) meta += " \u00B7 started " + escape(results.started_at);
   meta += " \u00B7 seed " + std::to_string(results.seed);
   if (results.wall_ms > 0) meta += " \u00B7 wall time " + format_ms(results.wall_ms);
+  if (results.time_scale != 1.0) meta += " \u00B7 time scale x" + format_factor(results.time_scale);
   return meta;
 }
 

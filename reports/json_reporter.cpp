@@ -114,6 +114,7 @@ ordered_json run_json(const RunResults& results) {
   out["started_at"] = results.started_at;
   out["wall_ms"] = results.wall_ms;
   out["seed"] = results.seed;
+  out["time_scale"] = {{"factor", results.time_scale}, {"source", results.time_scale_source}};
   out["targets"] = ordered_json::array();
   for (const TargetInfo& target : results.targets) out["targets"].push_back(target_json(target));
   out["results"] = ordered_json::array();
@@ -329,6 +330,11 @@ RunResults results_from_json(const json& document) {
   results.started_at = read_string(field(root, "started_at"));
   results.wall_ms = read_number(field(root, "wall_ms"));
   results.seed = read_unsigned(field(root, "seed"));
+  if (root.value.contains("time_scale")) {  // absent in reports written before it existed
+    const Node scale = field(root, "time_scale");
+    results.time_scale = read_number(field(scale, "factor"));
+    results.time_scale_source = read_string(field(scale, "source"));
+  }
   for_each_item(field(root, "targets"), [&](const Node& item) { results.targets.push_back(read_target(item)); });
   for_each_item(field(root, "results"), [&](const Node& item) { results.results.push_back(read_result(item)); });
   // The summary is derived from the results, so it is only checked for shape.

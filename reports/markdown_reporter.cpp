@@ -34,6 +34,7 @@ void write_header(const RunResults& results, const Matrix& matrix, std::ostream&
   if (!results.started_at.empty()) out << " \u00B7 started " << md(results.started_at);
   out << " \u00B7 seed " << results.seed;
   if (results.wall_ms > 0) out << " \u00B7 wall time " << format_ms(results.wall_ms);
+  if (results.time_scale != 1.0) out << " \u00B7 time scale x" << format_factor(results.time_scale);
   out << "\n\n";
 }
 

@@ -60,6 +60,10 @@ RunResults merge_runs(const std::vector<SourcedRun>& runs) {
       merged.tool_version = run.tool_version;
       merged.seed = run.seed;
     }
+    if (run.time_scale > merged.time_scale) {  // the slowest shard's dilation
+      merged.time_scale = run.time_scale;
+      merged.time_scale_source = run.time_scale_source;
+    }
     for (const TargetInfo& target : run.targets) add_target(target, input.source);
     for (const ScenarioResult& result : run.results) {
       const auto [at, inserted] = seen.try_emplace({result.scenario, result.target}, &input.source);

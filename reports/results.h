@@ -92,6 +92,10 @@ struct RunResults {
   std::string started_at;   // ISO 8601 UTC
   double wall_ms = 0;
   uint64_t seed = 0;
+  // The time dilation the run used (harness/time_scale.h): 1 on an idle machine without a
+  // sanitizer; every timeout and time bound of the scenarios was multiplied by it.
+  double time_scale = 1.0;
+  std::string time_scale_source;  // "measured: CPU share 0.41, sanitizer x2.00", "--time-scale", ...
   std::vector<TargetInfo> targets;
   std::vector<ScenarioResult> results;
 

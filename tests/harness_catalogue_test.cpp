@@ -1,5 +1,5 @@
 // The GoogleTest binding of the catalogue: every scenario file is one test, run against the
-// embedded reference router, and must PASS.
+// embedded reference router in the machine's time scale (harness/time_scale.h), and must PASS.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -8,6 +8,7 @@
 
 #include "harness/runner.h"
 #include "harness/scenario.h"
+#include "harness/time_scale.h"
 
 namespace midstream::harness {
 namespace {
@@ -26,7 +27,8 @@ class Catalogue : public testing::TestWithParam<std::string> {};
 
 TEST_P(Catalogue, PassesAgainstTheReferenceRouter) {
   const Scenario scenario = load_scenario(GetParam());
-  const auto result = run_scenario(scenario, embedded_target());
+  static const TimeScale scale = resolve_time_scale();
+  const auto result = run_scenario(scenario, embedded_target(), scale);
   std::string failed;
   for (const auto& check : result.checks)
     if (!check.passed)
@@ -34,7 +36,7 @@ TEST_P(Catalogue, PassesAgainstTheReferenceRouter) {
                 check.expected + "\n    actual:   " + check.actual;
   EXPECT_EQ(result.verdict, reports::Verdict::Pass)
       << scenario.id << " " << scenario.title << ": " << reports::to_string(result.verdict) << " ("
-      << result.reason << ")" << failed;
+      << result.reason << ")" << failed << "\n  time scale x" << scale.factor << " (" << scale.source << ")";
 }
 
 INSTANTIATE_TEST_SUITE_P(Scenarios, Catalogue, testing::ValuesIn(catalogue()), test_name);

@@ -226,6 +226,7 @@ SoakOptions short_soak(int streams, double fault_rate) {
   options.fault_rate = fault_rate;
   options.duration_limit_s = 90;
   options.progress_interval_ms = 60'000;
+  options.time_scale = resolve_time_scale();
   return options;
 }
 
