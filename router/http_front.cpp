@@ -39,13 +39,14 @@ constexpr size_t kReadChunk = 16 * 1024;
 constexpr auto kLinger = milliseconds(2'000);
 constexpr auto kMaxPollWait = milliseconds(1'000);
 
-// A complete response written by the connection layer itself, outside cpp-httplib.
+// A complete response written by the connection layer itself, outside cpp-httplib. A 503 says
+// when to come back (Retry-After: 1), as a provider's overload answer does.
 std::string raw_error_response(int status, std::string_view reason, const std::string& message,
                                const std::string& type, const std::string& code) {
   const std::string body = openai_error_body(message, type, code);
   return "HTTP/1.1 " + std::to_string(status) + " " + std::string(reason) +
          "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
-         "\r\nConnection: close\r\n\r\n" + body;
+         (status == 503 ? "\r\nRetry-After: 1" : "") + "\r\nConnection: close\r\n\r\n" + body;
 }
 
 // Set by the error handler when cpp-httplib answered with an error of its own (413, 400, 414...):
@@ -74,6 +75,7 @@ struct ClientConnection {
   bool lingering = false;  // closing: FIN sent, input read and dropped until the peer's FIN
   TimePoint since;         // when it began waiting; the longest waiter is displaced first
   TimePoint deadline;      // idle, head or linger deadline
+  TimePoint queued_at;     // when its complete head went to the serving threads' queue
   size_t served = 0;       // requests answered on it
   size_t head_bytes = 0;   // the size of the head being served
   bool chunked_body = false;  // its body comes in chunks: ConnectionStream bounds it
@@ -269,9 +271,34 @@ class ClientConnections {
   bool queue_for_serving(std::unique_ptr<ClientConnection>& connection) {
     std::lock_guard lock(mutex_);
     if (stopping_) return false;
+    connection->queued_at = Clock::now();
     ready_.push_back(std::move(connection));
     ready_cv_.notify_one();
     return true;
+  }
+
+  // Requests no serving thread took within queue_timeout_ms (every thread busy) are answered
+  // 503 with Retry-After and start closing; returns when the oldest one still queued expires.
+  TimePoint answer_overdue(std::vector<std::unique_ptr<ClientConnection>>& held, TimePoint now) {
+    const auto timeout = milliseconds(options_.queue_timeout_ms);
+    std::vector<std::unique_ptr<ClientConnection>> overdue;
+    TimePoint next = now + kMaxPollWait;
+    {
+      std::lock_guard lock(mutex_);
+      while (!ready_.empty() && ready_.front()->queued_at + timeout <= now) {
+        overdue.push_back(std::move(ready_.front()));
+        ready_.pop_front();
+      }
+      if (!ready_.empty()) next = std::min(next, ready_.front()->queued_at + timeout);
+    }
+    for (auto& connection : overdue) {
+      reject(connection, 503, "Service Unavailable",
+             "The router is at capacity: every serving thread was busy for " +
+                 std::to_string(options_.queue_timeout_ms) + " ms. Retry after 1 s.",
+             "server_overloaded", "server_error");
+      held.push_back(std::move(connection));
+    }
+    return next;
   }
 
   void wake() {
@@ -315,7 +342,7 @@ class ClientConnections {
       for (auto& arrival : arrivals) take(std::move(arrival), held);
 
       TimePoint now = Clock::now();
-      TimePoint next = now + kMaxPollWait;
+      TimePoint next = answer_overdue(held, now);
       for (auto& connection : held) {
         if (connection && connection->deadline <= now) expire(connection);
         if (connection) next = std::min(next, connection->deadline);
@@ -348,7 +375,7 @@ class ClientConnections {
         if (open_ > capacity_ && !displace_one(held)) {
           // Every connection is being served: refuse this one, saying why.
           send_now(*connection, raw_error_response(503, "Service Unavailable",
-                                                   "The router is at its connection limit.",
+                                                   "The router is at its connection limit. Retry after 1 s.",
                                                    "server_error", "too_many_connections"));
           close(std::move(connection));
           return;
@@ -505,8 +532,9 @@ class ClientConnections {
   // Answers with an error and starts closing. The connection stays in (or re-enters) the loop,
   // lingering; `connection` keeps it.
   void reject(std::unique_ptr<ClientConnection>& connection, int status, std::string_view reason,
-              const std::string& message, const std::string& code) {
-    send_now(*connection, raw_error_response(status, reason, message, "invalid_request_error", code));
+              const std::string& message, const std::string& code,
+              const std::string& type = "invalid_request_error") {
+    send_now(*connection, raw_error_response(status, reason, message, type, code));
     begin_lingering(*connection, Clock::now());
   }
 

@@ -34,6 +34,9 @@ struct ServerOptions {
   int64_t header_timeout_ms = 10'000;  // first byte of a request to the end of its head; 408
   int64_t body_timeout_ms = 30'000;    // end of the head to the end of the body
   int64_t write_timeout_ms = 30'000;   // a client that takes nothing for this long is dropped
+  // A request whose head is complete but that no serving thread has taken this long (every
+  // thread busy) is answered 503 with Retry-After: a client is never left without an answer.
+  int64_t queue_timeout_ms = 5'000;
   bool log_requests = false;       // one line per request on stderr (never an API key)
   // Upstream calls ask for keep-alive and reuse idle connections (net/connection_pool.h).
   bool reuse_upstream_connections = true;
