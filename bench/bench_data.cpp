@@ -1,6 +1,5 @@
 #include "bench/bench_data.h"
 
-#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <stdexcept>
@@ -25,18 +24,13 @@ const std::vector<FixtureStream>& fixtures() {
   static const std::vector<FixtureStream> all = [] {
     std::vector<FixtureStream> out;
     const std::filesystem::path root(fixture_dir());
-    for (const auto& entry : std::filesystem::recursive_directory_iterator(root)) {
-      if (!entry.is_regular_file()) continue;
-      const auto ext = entry.path().extension().string();
-      if (ext != ".sse" && ext != ".jsonl") continue;
+    for (const std::string& relative : wire::decodable_fixtures(root.string())) {
       FixtureStream f;
-      f.name = std::filesystem::relative(entry.path(), root).generic_string();
-      f.dialect = wire::dialect_from_string(entry.path().parent_path().filename().string());
-      f.bytes = wire::read_fixture_stream(entry.path().string());
+      f.name = relative;
+      f.dialect = wire::dialect_from_string(relative.substr(0, relative.find('/')));
+      f.bytes = wire::read_fixture_stream((root / relative).string());
       out.push_back(std::move(f));
     }
-    std::sort(out.begin(), out.end(),
-              [](const FixtureStream& a, const FixtureStream& b) { return a.name < b.name; });
     if (out.empty()) throw std::runtime_error("no fixtures (.sse, .jsonl) under " + root.string());
     return out;
   }();

@@ -1,5 +1,5 @@
 #pragma once
-// Inputs shared by the microbenchmarks: the recorded fixtures (../shared/fixtures) as the bytes a
+// Inputs shared by the microbenchmarks: the recorded fixtures (tests/fixtures) as the bytes a
 // provider sent, and synthetic long streams built with the dialects' own encoders.
 #include <string>
 #include <vector>
@@ -16,8 +16,9 @@ struct FixtureStream {
   std::string bytes;      // SSE bytes (.jsonl framed as SOURCES.md says)
 };
 
-// Every fixture file, sorted by name. The directory is MIDSTREAM_FIXTURE_DIR (compile time) or
-// the environment variable of that name. Throws when it holds none.
+// Every fixture file of a dialect midstream decodes (wire::decodable_fixtures), sorted by name.
+// The directory is MIDSTREAM_FIXTURE_DIR (compile time) or the environment variable of that
+// name. Throws when it holds none.
 const std::vector<FixtureStream>& fixtures();
 
 // A whole answer of `deltas` text deltas as canonical events: preamble, the deltas (one short

@@ -1,5 +1,5 @@
 // The anthropic stream decoder on untrusted provider bytes (fuzz/decoder_common.h says what is
-// exercised and asserted). Seeds: the recorded streams in ../shared/fixtures/anthropic.
+// exercised and asserted). Seeds: the recorded streams in tests/fixtures/anthropic.
 #include "fuzz/decoder_common.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -200,13 +200,8 @@ void expect_same_bytes(Dialect dialect, const EncoderOptions& options,
 
 std::vector<std::string> fixture_paths() {
   std::vector<std::string> paths;
-  std::error_code missing;
-  if (!fs::is_directory(MIDSTREAM_FIXTURE_DIR, missing)) return paths;
-  for (const auto& entry : fs::recursive_directory_iterator(MIDSTREAM_FIXTURE_DIR)) {
-    const std::string ext = entry.path().extension().string();
-    if (entry.is_regular_file() && (ext == ".sse" || ext == ".jsonl")) paths.push_back(entry.path().string());
-  }
-  std::sort(paths.begin(), paths.end());
+  for (const std::string& relative : decodable_fixtures(MIDSTREAM_FIXTURE_DIR))
+    paths.push_back((fs::path(MIDSTREAM_FIXTURE_DIR) / relative).string());
   return paths;
 }
 

@@ -20,24 +20,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::vector<std::string> fixture_paths() {
-  std::vector<std::string> paths;
-  std::error_code missing;
-  if (!fs::is_directory(MIDSTREAM_FIXTURE_DIR, missing)) return paths;  // FixtureDirectory fails
-  for (const auto& entry : fs::recursive_directory_iterator(MIDSTREAM_FIXTURE_DIR)) {
-    const std::string ext = entry.path().extension().string();
-    if (entry.is_regular_file() && (ext == ".sse" || ext == ".jsonl")) {
-      paths.push_back(fs::relative(entry.path(), MIDSTREAM_FIXTURE_DIR).generic_string());
-    }
-  }
-  std::sort(paths.begin(), paths.end());
-  return paths;
-}
+// Empty when the directory is missing (FixtureDirectory fails then).
+std::vector<std::string> fixture_paths() { return decodable_fixtures(MIDSTREAM_FIXTURE_DIR); }
 
 TEST(FixtureDirectory, HoldsTheRecordedStreams) {
   ASSERT_TRUE(fs::is_directory(MIDSTREAM_FIXTURE_DIR))
-      << MIDSTREAM_FIXTURE_DIR << " is missing: the recorded provider streams live in ../shared/fixtures "
-      << "next to the project root";
+      << MIDSTREAM_FIXTURE_DIR << " is missing: the recorded provider streams live in tests/fixtures";
   EXPECT_GE(fixture_paths().size(), 13u);
 }
 

@@ -1,11 +1,14 @@
 #include "wire/fixture.h"
 
+#include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
 
+#include "wire/events.h"
 #include "wire/json_fields.h"
 #include "wire/json_reader.h"
 #include "wire/sse.h"
@@ -41,6 +44,22 @@ std::string read_fixture_stream(const std::string& path) {
   bytes << in.rdbuf();
   if (ends_with(path, ".jsonl")) return frame_json_lines(bytes.str());
   return bytes.str();
+}
+
+std::vector<std::string> decodable_fixtures(const std::string& root) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> paths;
+  std::error_code missing;
+  if (!fs::is_directory(root, missing)) return paths;
+  for (const auto& entry : fs::recursive_directory_iterator(root)) {
+    const std::string ext = entry.path().extension().string();
+    if (!entry.is_regular_file() || (ext != ".sse" && ext != ".jsonl")) continue;
+    const std::string relative = fs::relative(entry.path(), root).generic_string();
+    if (dialect_from_string(relative.substr(0, relative.find('/'))) == Dialect::Unknown) continue;
+    paths.push_back(relative);
+  }
+  std::sort(paths.begin(), paths.end());
+  return paths;
 }
 
 }  // namespace midstream::wire
