@@ -4,6 +4,7 @@
 #include <string>
 
 #include "cli/args.h"
+#include "cli/build_info.h"
 #include "cli/commands.h"
 #include "wire/json_reader.h"
 
@@ -58,7 +59,7 @@ int main(int argc, char** argv) {
     if (command == "load") return load_command(argc, argv);
     if (command == "soak") return soak_command(argc, argv);
     if (command == "version" || command == "--version") {
-      std::cout << "midstream " << MIDSTREAM_VERSION << "\n";
+      std::cout << "midstream " << build_version() << " (commit " << build_commit() << ")\n";
       return 0;
     }
     std::cerr << "midstream: unknown command '" << command << "'\n\n" << kUsage;
