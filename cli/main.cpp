@@ -31,7 +31,8 @@ commands:
                       (bounded, 127.0.0.1)
   soak                random faults across many streams through the router: exact text or a
                       clean error, exact usage, no hang, no leak (seeded, replayable)
-  version             print the version
+  new-scenario        write a starting scenario file for a front, upstream dialects and a fault
+  version             print the version and the source commit (also: --version)
 
 Run `midstream <command> --help` for a command's options.
 )";
@@ -58,6 +59,7 @@ int main(int argc, char** argv) {
     if (command == "diff") return diff_command(argc, argv);
     if (command == "load") return load_command(argc, argv);
     if (command == "soak") return soak_command(argc, argv);
+    if (command == "new-scenario") return new_scenario_command(argc, argv);
     if (command == "version" || command == "--version") {
       std::cout << "midstream " << build_version() << " (commit " << build_commit() << ")\n";
       return 0;

@@ -80,6 +80,7 @@ void parse_client(Scenario& s, const nlohmann::json& json, const std::string& po
     if (!extra.is_object()) reader.fail("extra", "an object of extra request fields");
     c.request.extra = extra;
   }
+  for (const char* key : {"messages", "max_tokens", "extra"}) reader.accept(key);  // named in errors
   reader.finish();
 
   if (client_json) {
@@ -132,6 +133,7 @@ void parse_expect(Scenario& s, const nlohmann::json& json) {
   if (reader.has("usage")) e.usage = reader.bool_or("usage", true);
   e.max_duration_ms = reader.int_in("max_duration_ms", 10'000, 1, 600'000);
   e.safe_ok = reader.bool_or("safe_ok", false);
+  for (const char* key : {"status", "attempts", "min_gap_ms", "usage"}) reader.accept(key);  // named in errors
   reader.finish();
 }
 
@@ -257,6 +259,7 @@ Scenario parse_scenario(const nlohmann::json& json, const std::string& file) {
   Scenario s;
   s.file = file;
   ObjectReader reader(json, file, "");
+  reader.string_or("$schema", "");  // the JSON Schema an editor checks the file with; not used here
   s.id = reader.required_string("id");
   if (!is_dotted_number(s.id))
     reader.fail("id", "a dotted number like \"2.3.1\"");
@@ -284,6 +287,7 @@ Scenario parse_scenario(const nlohmann::json& json, const std::string& file) {
   parse_client(s, reader.raw("request"), "/request", client);
   if (s.client.request.model.empty()) reader.fail("request", "a model (or a router model_list)");
   parse_expect(s, reader.has("expect") ? reader.raw("expect") : nlohmann::json::object());
+  for (const char* key : {"client", "expect"}) reader.accept(key);  // named in errors
   reader.finish();
   return s;
 }
@@ -297,8 +301,10 @@ std::vector<std::string> find_scenario_files(const std::vector<std::string>& pat
   std::vector<std::string> files;
   for (const auto& path : paths) {
     if (fs::is_directory(path)) {
+      // A schema beside the scenarios (scenario.schema.json) is not a scenario.
       for (const auto& entry : fs::recursive_directory_iterator(path))
-        if (entry.is_regular_file() && entry.path().extension() == ".json")
+        if (entry.is_regular_file() && entry.path().extension() == ".json" &&
+            !entry.path().filename().string().ends_with(".schema.json"))
           files.push_back(entry.path().string());
     } else if (fs::is_regular_file(path)) {
       files.push_back(path);

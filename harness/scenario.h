@@ -62,7 +62,8 @@ struct Scenario {
 Scenario load_scenario(const std::string& path);
 Scenario parse_scenario(const nlohmann::json& json, const std::string& file);
 
-// Every *.json under the given files/directories, sorted by scenario id order of file names.
+// Every *.json under the given files/directories (but *.schema.json found in a directory), sorted
+// by scenario id order of file names.
 std::vector<std::string> find_scenario_files(const std::vector<std::string>& paths);
 
 // Orders ids numerically component by component ("2.10" after "2.9").
