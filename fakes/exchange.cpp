@@ -246,8 +246,9 @@ bool answer_stream(Exchange& ex, Wire& out, const wire::CanonicalRequest& reques
   add(wire::StreamEvent::end());
 
   // Like a real provider, a stream leaves the connection open for the client's next request
-  // unless the client asked otherwise; a stream with a fault in its script closes it.
-  keep_alive = keep_alive && !fault;
+  // unless the client asked otherwise. The head never depends on the script: a provider cannot
+  // know it is about to fail, and a client that reads `Connection: close` as a hint would be
+  // graded on the fake's tell instead of its own behaviour.
   std::string head =
       std::string("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream; charset=utf-8\r\n"
                   "Cache-Control: no-cache\r\nTransfer-Encoding: chunked\r\n") +
@@ -288,13 +289,13 @@ bool answer_stream(Exchange& ex, Wire& out, const wire::CanonicalRequest& reques
                                                           f.error_message));
           if (!out.write_chunk(bytes) || !out.write_raw(net::kLastChunk)) return false;
           out.finish("error_event");
-          return false;
+          return keep_alive;  // the HTTP exchange itself ended cleanly
         }
         case FaultAction::Truncate:
           out.fired();
           if (!out.write_raw(net::kLastChunk)) return false;
           out.finish("truncated");
-          return false;
+          return keep_alive;
         case FaultAction::Malformed: {
           out.fired();
           if (!out.write_chunk(malformed_frame(config.dialect)) || !out.pause(kHoldAfterCorruption))
@@ -387,7 +388,7 @@ bool answer_exchange(Exchange& ex, const net::RequestHead& head, const std::stri
   Wire out(ex);
   // HTTP/1.1 keeps the connection unless the client says close; HTTP/1.0 only if it asks.
   const bool keep_alive =
-      !ex.close_after && !net::header_has_token(head.headers, "connection", "close") &&
+      !net::header_has_token(head.headers, "connection", "close") &&
       (head.version != "HTTP/1.0" || net::header_has_token(head.headers, "connection", "keep-alive"));
   const auto& fault = plan.fault;
 

@@ -17,7 +17,6 @@ struct Exchange {
   Journal& journal;
   int entry;                       // journal index of this request
   const std::atomic<bool>& stop;
-  bool close_after = false;        // answer with Connection: close (the next entry is on_connect)
 };
 
 // Returns true when the connection may serve another request (keep-alive).

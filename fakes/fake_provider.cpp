@@ -150,13 +150,6 @@ ScriptEntry FakeProvider::take_entry() {
   return entry;
 }
 
-bool FakeProvider::next_is_on_connect() const {
-  std::lock_guard<std::mutex> lock(config_mutex_);
-  const ScriptEntry& next =
-      next_entry_ < config_.script.size() ? config_.script[next_entry_] : config_.then;
-  return next.fault && next.fault->position == FaultPosition::OnConnect;
-}
-
 void FakeProvider::reap_finished() {
   std::lock_guard<std::mutex> lock(connections_mutex_);
   for (auto it = connections_.begin(); it != connections_.end();) {
@@ -231,8 +224,7 @@ void FakeProvider::serve_connection(net::Fd fd, Connection* self) {
     entry.headers = redact_headers(head.headers);
     entry.body = body;
     entry.fault = plan.fault;
-    Exchange exchange{fd, config, journal_, journal_.open(std::move(entry)), stop_,
-                      next_is_on_connect()};
+    Exchange exchange{fd, config, journal_, journal_.open(std::move(entry)), stop_};
     if (!answer_exchange(exchange, head, body, plan)) break;
   }
   self->done = true;

@@ -57,8 +57,6 @@ class FakeProvider {
   // Takes the next script entry if it is an on_connect fault.
   bool take_on_connect(ScriptEntry* entry);
   ScriptEntry take_entry();
-  // True when the next script entry is an on_connect fault: it needs a fresh connection.
-  bool next_is_on_connect() const;
   void reap_finished();
 
   ProviderConfig config_;

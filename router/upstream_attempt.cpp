@@ -114,8 +114,12 @@ UpstreamAttempt::Step UpstreamAttempt::next(net::TimePoint deadline, FailureKind
   while (pending_.empty()) {
     if (saw_end_) return Step::Ended;
     // While the upstream is silent, let the caller act (and find out whether its client is gone).
-    // Body bytes that came with the response head are not in the socket: decode them first.
-    while (idle && idle->on_idle && stream_.is_open() && !stream_.has_unread_body()) {
+    // Body bytes that came with the response head are not in the socket: decode them first. A
+    // body already complete (its chunked terminator read with the last events) has nothing more
+    // to wait for: a provider that keeps the connection open would otherwise hold the router
+    // until its idle timeout.
+    while (idle && idle->on_idle && stream_.is_open() && !stream_.has_unread_body() &&
+           stream_.end() == net::StreamEnd::Open) {
       const auto slice = std::min(deadline, net::Clock::now() + idle->every);
       if (net::wait_readable(stream_.fd(), slice, nullptr) != net::IoStatus::Timeout) break;
       if (net::Clock::now() >= deadline) break;
