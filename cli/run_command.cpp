@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/args.h"
+#include "cli/catalogue.h"
 #include "cli/commands.h"
 #include "harness/runner.h"
 #include "harness/scenario.h"
@@ -30,7 +31,7 @@ namespace {
 constexpr const char* kRunHelp = R"(usage: midstream run [PATHS...] [options]
 
 Runs scenarios against a router and grades each one PASS, NON-STRICT, SAFE, UNSUPPORTED, FAIL
-or ERROR. PATHS are scenario files or directories (default: the catalogue in scenarios/).
+or ERROR. PATHS are scenario files or directories (default: the catalogue, see --catalogue).
 Writes results.json (schema midstream.report.v1), junit.xml, scorecard.md and a static HTML
 report (index.html with a page per case under cases/) into --out. Exits 0 only when nothing is
 FAIL or ERROR.
@@ -41,6 +42,8 @@ options:
                     (0-based): shards 0/N ... N-1/N partition it exactly; put their
                     results.json back together with `midstream merge`
   --jobs N          scenarios run at once (default: 4)
+  --catalogue DIR   the catalogue to read when no PATHS are given (default: the installed
+                    one, PREFIX/share/midstream/scenarios, else the source tree's scenarios/)
   --out DIR         where the reports go (default: midstream-report)
   --target NAME     the router under test (default: embedded); repeatable: the catalogue runs
                     against each target in turn, into one report with a column per target
@@ -77,20 +80,20 @@ examples:
   midstream run --target url=http://127.0.0.1:4000 --fakes-port-base 9100 --filter 3.1.1
 )";
 
-constexpr const char* kListHelp = R"(usage: midstream list [PATHS...] [--filter GLOB] [--shard I/N]
+constexpr const char* kListHelp = R"(usage: midstream list [PATHS...] [--filter GLOB] [--shard I/N] [--catalogue DIR]
 
-Lists scenarios (default: the catalogue in scenarios/) with id, front, stream mode, upstream
-dialects and title; --shard I/N lists what `midstream run --shard I/N` would run. A scenario
-file that does not load is reported with its path, the JSON pointer and what was expected, and
-the command exits 2.
+Lists scenarios with id, front, stream mode, upstream dialects and title. PATHS are scenario
+files or directories; without them, the catalogue: --catalogue DIR, else the installed one
+(PREFIX/share/midstream/scenarios), else the source tree's scenarios/. --shard I/N lists what
+`midstream run --shard I/N` would run. A scenario file that does not load is reported with its
+path, the JSON pointer and what was expected, and the command exits 2.
 )";
 
 std::vector<harness::Scenario> load_selected(Args& args, std::string* shard_text = nullptr) {
   auto filter = args.value("--filter");
   auto shard = args.value("--shard");
   if (shard && shard_text) *shard_text = *shard;
-  auto paths = args.positionals();
-  if (paths.empty()) paths.push_back(MIDSTREAM_SCENARIO_DIR);
+  const auto paths = scenario_paths(args);
   std::vector<harness::Scenario> scenarios;
   for (const auto& file : harness::find_scenario_files(paths)) {
     auto scenario = harness::load_scenario(file);

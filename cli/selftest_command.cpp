@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/args.h"
+#include "cli/catalogue.h"
 #include "cli/commands.h"
 #include "harness/runner.h"
 #include "harness/scenario.h"
@@ -16,12 +17,13 @@
 namespace midstream::cli {
 namespace {
 
-constexpr const char* kHelp = R"(usage: midstream selftest [PATHS...] [--jobs N] [--out DIR]
+constexpr const char* kHelp = R"(usage: midstream selftest [PATHS...] [--jobs N] [--out DIR] [--catalogue DIR]
 
-Runs the catalogue (default: scenarios/) against the clean reference router, where every
-scenario must PASS, then once per defect switch (`midstream defects`), where at least one
-scenario must FAIL. Prints the table defect -> scenarios that caught it and a last line
-`defects caught: X/Y`; writes selftest.json into --out (default: midstream-selftest).
+Runs the catalogue (PATHS, else --catalogue DIR, else the installed or source tree's scenarios/)
+against the clean reference router, where every scenario must PASS, then once per defect switch
+(`midstream defects`), where at least one scenario must FAIL. Prints the table defect ->
+scenarios that caught it and a last line `defects caught: X/Y`; writes selftest.json into --out
+(default: midstream-selftest).
 Exits 1 when the clean run is not all PASS or a defect goes uncaught.
 )";
 
@@ -36,8 +38,7 @@ int selftest_command(int argc, char** argv) {
   harness::RunOptions options;
   options.jobs = static_cast<int>(args.integer("--jobs", 8, 1, 256));
   const std::string out_dir = args.value("--out").value_or("midstream-selftest");
-  auto paths = args.positionals();
-  if (paths.empty()) paths.push_back(MIDSTREAM_SCENARIO_DIR);
+  const auto paths = scenario_paths(args);
   std::vector<harness::Scenario> scenarios;
   for (const auto& file : harness::find_scenario_files(paths)) scenarios.push_back(harness::load_scenario(file));
   if (scenarios.empty()) throw UsageError("no scenario found");

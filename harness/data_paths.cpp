@@ -8,24 +8,17 @@ namespace midstream::harness {
 namespace fs = std::filesystem;
 
 DataPaths data_paths_for(const std::string& executable, const std::string& source_dir) {
-  DataPaths paths;
   std::error_code error;
   const fs::path share = fs::path(executable).parent_path().parent_path() / "share" / "midstream";
-  if (!executable.empty() && fs::is_directory(share / "scenarios", error)) {
-    paths.installed = true;
-    paths.root = share.lexically_normal().string();
-    paths.catalogue = (share / "scenarios").lexically_normal().string();
-    paths.peers = (share / "peers").lexically_normal().string();
-    paths.scenario_schema = (share / "schemas" / "scenario.schema.json").lexically_normal().string();
-    paths.results_schema = (share / "schemas" / "results.schema.json").lexically_normal().string();
-    return paths;
-  }
-  const fs::path source(source_dir);
-  paths.root = source.lexically_normal().string();
-  paths.catalogue = (source / "scenarios").lexically_normal().string();
-  paths.peers = (source / "peers").lexically_normal().string();
-  paths.scenario_schema = (source / "scenarios" / "scenario.schema.json").lexically_normal().string();
-  paths.results_schema = (source / "reports" / "results.schema.json").lexically_normal().string();
+  DataPaths paths;
+  paths.installed = !executable.empty() && fs::is_directory(share / "scenarios", error);
+  const fs::path root = paths.installed ? share : fs::path(source_dir);
+  const auto at = [&](const char* relative) { return (root / relative).lexically_normal().string(); };
+  paths.root = root.lexically_normal().string();
+  paths.catalogue = at("scenarios");
+  paths.peers = at("peers");
+  paths.scenario_schema = at(paths.installed ? "schemas/scenario.schema.json" : "scenarios/scenario.schema.json");
+  paths.results_schema = at(paths.installed ? "schemas/results.schema.json" : "reports/results.schema.json");
   return paths;
 }
 

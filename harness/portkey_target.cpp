@@ -28,6 +28,7 @@
 #include <thread>
 
 #include "harness/child_process.h"
+#include "harness/data_paths.h"
 #include "harness/portkey_config.h"
 #include "harness/target.h"
 
@@ -487,9 +488,17 @@ class PortkeyTarget : public Target {
 
 PortkeyTargetOptions default_portkey_options() {
   PortkeyTargetOptions o;
-  o.source_dir = (fs::path(MIDSTREAM_SCENARIO_DIR).parent_path() / "peers" / "portkey").lexically_normal().string();
+  o.source_dir = (fs::path(data_paths().peers) / "portkey").string();
   if (const char* dir = std::getenv("MIDSTREAM_PORTKEY_DIR"); dir && *dir) {
     o.install_dir = dir;
+  } else if (data_paths().installed) {
+    // An installed midstream cannot write under its prefix: the user's cache holds node_modules.
+    const char* cache = std::getenv("XDG_CACHE_HOME");
+    const char* home = std::getenv("HOME");
+    const fs::path base = cache && *cache ? fs::path(cache)
+                          : home && *home ? fs::path(home) / ".cache"
+                                          : fs::temp_directory_path();
+    o.install_dir = (base / "midstream" / "peers" / "portkey").string();
   } else {
     std::error_code error;
     const fs::path exe = fs::read_symlink("/proc/self/exe", error);

@@ -122,9 +122,10 @@ struct PortkeyTargetOptions {
   std::chrono::milliseconds stop_timeout{5'000};    // SIGTERM, then SIGKILL
 };
 
-// Defaults: source_dir = MIDSTREAM_SCENARIO_DIR/../peers/portkey; install_dir = $MIDSTREAM_PORTKEY_DIR,
-// else <dir of this executable>/../peers/portkey (build/peers/portkey for build/cli/midstream and
-// build/tests/*). Node and npm from PATH.
+// Defaults: source_dir = data_paths().peers/portkey; install_dir = $MIDSTREAM_PORTKEY_DIR, else
+// for an installed midstream ${XDG_CACHE_HOME:-~/.cache}/midstream/peers/portkey, else <dir of this
+// executable>/../peers/portkey (build/peers/portkey for build/cli/midstream and build/tests/*).
+// Node and npm from PATH.
 PortkeyTargetOptions default_portkey_options();
 
 // Installs the pinned gateway if needed (throws std::runtime_error "portkey target: npm ci in
