@@ -1,5 +1,9 @@
 #include "fakes/admin_server.h"
 
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
 #include <httplib.h>
 
 #include "wire/json_reader.h"
@@ -71,8 +75,18 @@ uint16_t AdminServer::start(uint16_t port) {
       send_error(res, 400, error.what());
     }
   });
+  // SO_REUSEADDR only (cpp-httplib's default adds SO_REUSEPORT: two could share the port).
+  server.set_socket_options([](socket_t sock) {
+    const int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
+  errno = 0;
   int bound = port == 0 ? server.bind_to_any_port("127.0.0.1") : (server.bind_to_port("127.0.0.1", port) ? port : -1);
-  if (bound <= 0) throw std::runtime_error("admin API: cannot listen on 127.0.0.1:" + std::to_string(port));
+  if (bound <= 0) {
+    const int error = errno;
+    throw std::runtime_error("admin API: cannot listen on 127.0.0.1:" + std::to_string(port) + ": " +
+                             (error != 0 ? std::strerror(error) : "bind failed"));
+  }
   thread_ = std::thread([&server] { server.listen_after_bind(); });
   // cpp-httplib 0.11.4 ignores a stop() that comes before its loop runs: wait for it.
   for (int i = 0; i < 5000 && !server.is_running(); ++i)

@@ -1,7 +1,11 @@
 #include "router/server.h"
 
 
+#include <sys/socket.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <iostream>
 
 #include <nlohmann/json.hpp>
@@ -189,12 +193,24 @@ uint16_t RouterServer::start() {
   server_->set_keep_alive_max_count(kKeepAliveRequests);
   server_->set_keep_alive_timeout(std::max<time_t>(1, options_.idle_timeout_ms / 1000));
   server_->set_tcp_nodelay(true);
+  // SO_REUSEADDR only: cpp-httplib's default adds SO_REUSEPORT, which lets a second router bind
+  // a port the first one serves, and the kernel then splits requests between them at random.
+  server_->set_socket_options([](socket_t sock) {
+    const int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   install_routes();
+  errno = 0;
   int port = options_.port == 0 ? server_->bind_to_any_port(options_.host)
                                 : (server_->bind_to_port(options_.host, options_.port) ? options_.port : -1);
-  if (port <= 0)
-    throw std::runtime_error("router: cannot listen on " + options_.host + ":" +
-                             std::to_string(options_.port));
+  if (port <= 0) {
+    const int error = errno;
+    throw std::runtime_error("cannot listen on " + options_.host + ":" + std::to_string(options_.port) +
+                             ": " + (error != 0 ? std::strerror(error) : "bind failed") +
+                             (error == EADDRINUSE ? " (another program serves that port: choose another "
+                                                    "--port, or 0 for a free one)"
+                                                  : ""));
+  }
   port_ = static_cast<uint16_t>(port);
   server_->widen_backlog(static_cast<int>(std::min<size_t>(options_.max_connections, SOMAXCONN)));
   server_->start_connections();

@@ -92,6 +92,29 @@ TEST_F(RouterFront, ListsModelGroups) {
   EXPECT_NE(res->body.find("gpt-4o"), std::string::npos);
 }
 
+// A second router on a port another one serves is refused, saying why once; with SO_REUSEPORT
+// both would bind and the kernel would split requests between them at random.
+TEST(RouterServer, ABusyPortIsRefusedWithTheReason) {
+  RouterServer first(config_with_unreachable_upstream());
+  const uint16_t port = first.start();
+  ServerOptions options;
+  options.port = port;
+  RouterServer second(config_with_unreachable_upstream(), options);
+  try {
+    second.start();
+    FAIL() << "a second router bound port " << port;
+  } catch (const std::runtime_error& error) {
+    const std::string what = error.what();
+    EXPECT_NE(what.find("cannot listen on 127.0.0.1:" + std::to_string(port)), std::string::npos) << what;
+    EXPECT_NE(what.find("Address already in use"), std::string::npos) << what;
+    EXPECT_EQ(what.find("router: router"), std::string::npos) << what;
+  }
+  httplib::Client client("127.0.0.1", port);
+  auto res = client.Get("/health");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+}
+
 TEST(RouterServer, RefusesANonLoopbackBindUnlessAsked) {
   ServerOptions options;
   options.host = "0.0.0.0";
