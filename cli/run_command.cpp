@@ -19,9 +19,11 @@
 #include "cli/args.h"
 #include "cli/catalogue.h"
 #include "cli/commands.h"
+#include "cli/time_scale_option.h"
 #include "harness/runner.h"
 #include "harness/scenario.h"
 #include "harness/target.h"
+#include "reports/format.h"
 #include "reports/reporter.h"
 #include "router/defects.h"
 
@@ -68,7 +70,7 @@ options:
   --defect NAME     turn on a defect switch of the reference router (embedded, process;
                     repeatable; see `midstream defects`), to see which scenarios catch it
   --seed N          seed for the router's jitter (default: 1)
-  --verbose         print every failed check of every non-PASS result
+%s  --verbose         print every failed check of every non-PASS result
 
 examples:
   midstream run                                  # whole catalogue, embedded reference router
@@ -175,7 +177,7 @@ void print_deployments(const nlohmann::ordered_json& sheet, const std::string& p
 int run_command(int argc, char** argv) {
   Args args(argc, argv, 2);
   if (args.flag("--help") || args.flag("-h")) {
-    std::cout << kRunHelp;
+    std::printf(kRunHelp, kTimeScaleHelp);
     return 0;
   }
   harness::RunOptions options;
@@ -188,6 +190,8 @@ int run_command(int argc, char** argv) {
   const bool deployments_only = args.flag("--deployments-only");
   const auto defects = args.values("--defect");
   const bool verbose = args.flag("--verbose");
+  const bool scale_given = args.has("--time-scale") || std::getenv("MIDSTREAM_TIME_SCALE") != nullptr;
+  options.time_scale = time_scale_option(args);
   for (const auto& d : defects)
     if (!router::is_known_defect(d)) throw UsageError("unknown defect '" + d + "' (see `midstream defects`)");
 
@@ -214,6 +218,11 @@ int run_command(int argc, char** argv) {
         throw UsageError("two targets named '" + infos.back().name + "': a run holds one column per target name");
     if (infos.back().name == "url") url_specs.push_back(spec.substr(spec.find('=') + 1));
   }
+  if (!url_specs.empty() && !scale_given) {
+    // A router configured once from the deployments sheet cannot follow a factor measured anew
+    // on every run: url runs are undilated unless the factor is given (and the sheet has it).
+    options.time_scale = {1.0, "fixed for a url target (give --time-scale to dilate; the sheet carries it)"};
+  }
   if (fakes_port_base != 0 && url_specs.empty())
     throw UsageError("--fakes-port-base is for a url target (--target url=http://127.0.0.1:PORT)");
   if (deployments_only && url_specs.empty())
@@ -235,7 +244,9 @@ int run_command(int argc, char** argv) {
       throw UsageError("the router's port " + std::to_string(router_port) + " is among the fakes' ports " +
                        std::to_string(fakes_port_base) + ".." + std::to_string(fakes_port_base + most - 1) +
                        "; pick another --fakes-port-base");
-    const auto sheet = harness::deployment_sheet(scenarios, url, fakes_port_base);
+    std::vector<harness::Scenario> dilated;
+    for (const auto& s : scenarios) dilated.push_back(harness::dilate(s, options.time_scale));
+    const auto sheet = harness::deployment_sheet(dilated, url, fakes_port_base);
     std::filesystem::create_directories(out_dir);
     const std::string path = (std::filesystem::path(out_dir) / "deployments.json").string();
     std::ofstream file(path);
@@ -261,7 +272,8 @@ int run_command(int argc, char** argv) {
   std::cerr << ", " << options.jobs << " at a time";
   for (size_t i = 0; i < infos.size(); ++i)
     if (caps[i] > 0 && caps[i] < options.jobs) std::cerr << " (" << infos[i].name << ": " << caps[i] << ")";
-  std::cerr << "\n";
+  std::cerr << ", time scale x" << reports::format_factor(options.time_scale.factor) << " ("
+            << options.time_scale.source << ")\n";
   size_t name_width = 0;
   for (const auto& info : infos) name_width = std::max(name_width, info.name.size());
   options.on_result = [tty, name_width](const reports::ScenarioResult& r, size_t done, size_t total) {
@@ -296,6 +308,10 @@ int run_command(int argc, char** argv) {
     header = true;
     print_failures(r, verbose, results.targets.size() > 1);
   }
+  if (header)
+    std::cout << "\nreplay one case: " << (argc > 0 ? argv[0] : "midstream") << " run --filter ID"
+              << (target_specs.size() == 1 ? " --target " + target_specs.front() : std::string(" --target T"))
+              << " --time-scale " << reports::format_factor(options.time_scale.factor) << "\n";
   auto written = reports::write_all(results, out_dir);
   std::cout << "\nreports:";
   for (const auto& path : written) std::cout << " " << path;

@@ -1,5 +1,6 @@
 // `midstream selftest`: proves the suite can fail. The catalogue must PASS against the clean
 // reference router, and every defect switch must make at least one scenario FAIL.
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
@@ -10,6 +11,7 @@
 #include "cli/args.h"
 #include "cli/catalogue.h"
 #include "cli/commands.h"
+#include "cli/time_scale_option.h"
 #include "harness/runner.h"
 #include "harness/scenario.h"
 #include "router/defects.h"
@@ -17,7 +19,7 @@
 namespace midstream::cli {
 namespace {
 
-constexpr const char* kHelp = R"(usage: midstream selftest [PATHS...] [--jobs N] [--out DIR] [--catalogue DIR]
+constexpr const char* kHelp = R"(usage: midstream selftest [PATHS...] [--jobs N] [--out DIR] [--catalogue DIR] [--time-scale X]
 
 Runs the catalogue (PATHS, else --catalogue DIR, else the installed or source tree's scenarios/)
 against the clean reference router, where every scenario must PASS, then once per defect switch
@@ -25,18 +27,21 @@ against the clean reference router, where every scenario must PASS, then once pe
 scenarios that caught it and a last line `defects caught: X/Y`; writes selftest.json into --out
 (default: midstream-selftest).
 Exits 1 when the clean run is not all PASS or a defect goes uncaught.
-)";
+
+options:
+%s)";
 
 }  // namespace
 
 int selftest_command(int argc, char** argv) {
   Args args(argc, argv, 2);
   if (args.flag("--help") || args.flag("-h")) {
-    std::cout << kHelp;
+    std::printf(kHelp, kTimeScaleHelp);
     return 0;
   }
   harness::RunOptions options;
   options.jobs = static_cast<int>(args.integer("--jobs", 8, 1, 256));
+  options.time_scale = time_scale_option(args);
   const std::string out_dir = args.value("--out").value_or("midstream-selftest");
   const auto paths = scenario_paths(args);
   std::vector<harness::Scenario> scenarios;
@@ -44,7 +49,8 @@ int selftest_command(int argc, char** argv) {
   if (scenarios.empty()) throw UsageError("no scenario found");
 
   nlohmann::ordered_json report;
-  std::cerr << "selftest: " << scenarios.size() << " scenarios, clean reference router...\n";
+  std::cerr << "selftest: " << scenarios.size() << " scenarios, clean reference router, time scale x"
+            << options.time_scale.factor << " (" << options.time_scale.source << ")...\n";
   auto clean = harness::run_scenarios(scenarios, harness::embedded_target(), options);
   std::vector<std::string> not_pass;
   for (const auto& r : clean.results)
