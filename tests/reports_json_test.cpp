@@ -170,7 +170,7 @@ TEST(ReportsJson, SchemaAndTool) {
 TEST(ReportsJson, KeysInDocumentedOrder) {
   const ordered_json document = ordered_json::parse(report_text(sample_results()));
   EXPECT_THAT(keys_of(document),
-              ElementsAre("schema", "tool", "started_at", "wall_ms", "seed", "targets", "results", "summary"));
+              ElementsAre("schema", "tool", "started_at", "wall_ms", "seed", "time_scale", "targets", "results", "summary"));
   EXPECT_THAT(keys_of(document["targets"][0]), ElementsAre("name", "description", "defects"));
   const ordered_json& result = document["results"][0];
   EXPECT_THAT(keys_of(result), ElementsAre("scenario", "title", "category", "requirement", "refs", "file", "target",
