@@ -29,14 +29,7 @@ struct Inexpressible {
   const char* why;
 };
 constexpr Inexpressible kInexpressible[] = {
-    {"stream_timeout_ms",
-     "stream_timeout_ms (a deadline for the first content) has no Portkey equivalent: request_timeout only bounds "
-     "the wait for the response headers, and a stream is committed to the client once they arrive"},
-    {"idle_timeout_ms",
-     "idle_timeout_ms (a deadline between events) has no Portkey equivalent: Portkey waits for a silent stream "
-     "as long as the connection stays open"},
     {"deadline_ms", "deadline_ms (a deadline for the whole request) has no Portkey equivalent"},
-    {"keepalive_ms", "keepalive_ms (SSE keep-alive comments during upstream silence) has no Portkey equivalent"},
     {"cooldown_ms", "cooldown_ms/allowed_fails: Portkey keeps no cooldown state between requests"},
     {"allowed_fails", "cooldown_ms/allowed_fails: Portkey keeps no cooldown state between requests"},
     {"context_window_fallbacks",
@@ -45,9 +38,22 @@ constexpr Inexpressible kInexpressible[] = {
     {"content_policy_fallbacks",
      "content_policy_fallbacks: Portkey falls back on status codes only and cannot tell a content-policy 400 "
      "from any other 400"},
-    {"usage_policy",
-     "usage_policy (billed or served usage after a fallback) has no Portkey equivalent: it passes on the serving "
-     "provider's usage as is"},
+};
+// Not reasons: usage_policy (Portkey passes on the serving attempt's usage, which is `served`;
+// `billed` is the reference default and is graded as in every scenario that leaves it out),
+// keepalive_ms, backoff_base_ms, backoff_max_ms, seed (timing only), stream_timeout_ms and
+// idle_timeout_ms (reasons only when a fake of the scenario is silent that long: see
+// kSilenceTimeouts).
+
+// The stream deadlines Portkey lacks, and what a scenario loses by them when one of its fakes
+// is silent for as long (a stall, a slow stream or a slow model).
+constexpr Inexpressible kSilenceTimeouts[] = {
+    {"stream_timeout_ms",
+     "stream_timeout_ms (a deadline for the first content) has no Portkey equivalent: request_timeout only bounds "
+     "the wait for the response headers, and a stream is committed to the client once they arrive"},
+    {"idle_timeout_ms",
+     "idle_timeout_ms (a deadline between events) has no Portkey equivalent: Portkey waits for a silent stream "
+     "as long as the connection stays open"},
 };
 
 void add_reason(std::vector<std::string>& reasons, const std::string& reason) {
@@ -139,6 +145,23 @@ PortkeyTranslation translate_for_portkey(const Scenario& scenario) {
   for (const auto& p : scenario.providers) placeholders[p.name] = "http://127.0.0.1:9/v1";
   const auto bound = bind_router_config(scenario.router, placeholders);
   PortkeyTranslation out = translate_for_portkey(bound, scenario.client);
+
+  // A stream deadline matters only when a fake is silent at least that long: a stall, a slow
+  // stream or a slow model. Shorter gaps never reach it, and Portkey, which has no such deadline,
+  // serves them as the reference does.
+  const auto bound_settings = bound.value("router_settings", nlohmann::json::object());
+  int64_t longest_silence = 0;
+  for (const auto& p : scenario.providers) {
+    longest_silence = std::max(longest_silence, p.event_delay_ms);
+    std::vector<fakes::ScriptEntry> entries = p.script;
+    entries.push_back(p.then);
+    for (const auto& e : entries)
+      if (e.fault && (e.fault->action == fakes::FaultAction::Stall || e.fault->action == fakes::FaultAction::Slow))
+        longest_silence = std::max(longest_silence, e.fault->ms);
+  }
+  for (const auto& [key, why] : kSilenceTimeouts)
+    if (bound_settings.contains(key) && bound_settings[key].get<int64_t>() <= longest_silence)
+      out.unsupported = out.unsupported ? *out.unsupported + "; " + why : why;
 
   // A cap on Retry-After matters only when a fake asks for longer than the cap.
   const auto settings = bound.value("router_settings", nlohmann::json::object());

@@ -13,8 +13,14 @@
 //                      use_retry_after_header: true} on every target
 //   timeout_ms      -> request_timeout (both bound the wait for the response headers)
 //   disable_fallbacks (request) -> only the requested group's targets
-//   backoff_base_ms, backoff_max_ms, seed -> nothing: Portkey's backoff is fixed (async-retry, 1 s
-//                      doubling); they only change timing, so the scenario still runs
+//   backoff_base_ms, backoff_max_ms, seed, keepalive_ms -> nothing: Portkey's backoff is fixed
+//                      (async-retry, 1 s doubling) and it sends no keep-alive comments; they only
+//                      change timing, so the scenario still runs
+//   usage_policy    -> nothing: Portkey passes on the serving attempt's usage (`served`); `billed`
+//                      is the reference default, graded as in every scenario that leaves it out
+//   stream_timeout_ms, idle_timeout_ms -> nothing when no fake of the scenario is silent that long
+//                      (a stall, a slow stream, a slow model); otherwise UNSUPPORTED: Portkey has
+//                      no deadline after the response headers
 // Everything else that a scenario sets is UNSUPPORTED with the reason (see unsupported below).
 #include <optional>
 #include <string>

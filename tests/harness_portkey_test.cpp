@@ -221,19 +221,48 @@ TEST(PortkeyConfig, DisableFallbacksKeepsOnlyTheRequestedGroup) {
 TEST(PortkeyConfig, InexpressibleSettingsAndDialectPairsAreUnsupportedWithTheReason) {
   ClientSpec client;
   client.request.model = "gpt-4o";
-  auto t = translate_for_portkey(router_config({{"idle_timeout_ms", 300}, {"cooldown_ms", 500}}), client);
+  auto t = translate_for_portkey(router_config({{"deadline_ms", 600}, {"cooldown_ms", 500}}), client);
   ASSERT_TRUE(t.unsupported);
-  EXPECT_THAT(*t.unsupported, HasSubstr("idle_timeout_ms"));
+  EXPECT_THAT(*t.unsupported, HasSubstr("deadline_ms"));
   EXPECT_THAT(*t.unsupported, HasSubstr("cooldown"));
-
-  t = translate_for_portkey(router_config({{"usage_policy", "served"}}), client);
-  ASSERT_TRUE(t.unsupported);
-  EXPECT_THAT(*t.unsupported, HasSubstr("usage_policy"));
 
   client.front = "responses";
   t = translate_for_portkey(router_config(nlohmann::json::object()), client);
   ASSERT_TRUE(t.unsupported);
   EXPECT_THAT(*t.unsupported, HasSubstr("openai-chat upstream"));
+}
+
+TEST(PortkeyConfig, DefaultsAndTimingOnlySettingsAreNoReason) {
+  // usage_policy: billed is the reference default and served is what Portkey does (the serving
+  // attempt's usage); keep-alive, backoff and seed change only timing. None changes the config.
+  ClientSpec client;
+  client.request.model = "gpt-4o";
+  const auto plain = translate_for_portkey(router_config({{"num_retries", 1}}), client);
+  ASSERT_FALSE(plain.unsupported) << *plain.unsupported;
+  for (const auto& setting :
+       {nlohmann::json{{"usage_policy", "billed"}}, nlohmann::json{{"usage_policy", "served"}},
+        nlohmann::json{{"keepalive_ms", 50}}, nlohmann::json{{"backoff_base_ms", 5}, {"backoff_max_ms", 40}},
+        nlohmann::json{{"seed", 7}}}) {
+    auto settings = setting;
+    settings["num_retries"] = 1;
+    const auto t = translate_for_portkey(router_config(settings), client);
+    ASSERT_FALSE(t.unsupported) << setting.dump() << ": " << *t.unsupported;
+    EXPECT_EQ(t.config, plain.config) << setting.dump();
+  }
+  EXPECT_FALSE(translate_for_portkey(scenario_by_id("5.1.1")).unsupported);  // usage_policy: billed
+  EXPECT_FALSE(translate_for_portkey(scenario_by_id("5.1.2")).unsupported);  // usage_policy: served
+}
+
+TEST(PortkeyConfig, StreamDeadlinesAreUnsupportedOnlyWhenAFakeIsSilentThatLong) {
+  const auto stalled = translate_for_portkey(scenario_by_id("3.1.3"));  // a 3 s stall against 300 ms
+  ASSERT_TRUE(stalled.unsupported);
+  EXPECT_THAT(*stalled.unsupported, HasSubstr("idle_timeout_ms"));
+  const auto first = translate_for_portkey(scenario_by_id("2.3.1"));  // a 3 s stall before content
+  ASSERT_TRUE(first.unsupported);
+  EXPECT_THAT(*first.unsupported, HasSubstr("stream_timeout_ms"));
+  // 80 ms between events never reaches a 300 ms idle timeout: Portkey, without one, is graded.
+  const auto steady = translate_for_portkey(scenario_by_id("11.3.2"));
+  EXPECT_FALSE(steady.unsupported) << *steady.unsupported;
 }
 
 TEST(PortkeyConfig, RetryAfterCapIsUnsupportedOnlyWhenAFakeAsksForMore) {
