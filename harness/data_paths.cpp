@@ -1,5 +1,6 @@
 #include "harness/data_paths.h"
 
+#include <cstdlib>
 #include <filesystem>
 #include <system_error>
 
@@ -29,6 +30,20 @@ const DataPaths& data_paths() {
     return data_paths_for(error ? std::string() : exe.string(), MIDSTREAM_SOURCE_DIR);
   }();
   return paths;
+}
+
+std::string peer_install_dir(const std::string& name) {
+  std::error_code error;
+  if (data_paths().installed) {
+    const char* cache = std::getenv("XDG_CACHE_HOME");
+    const char* home = std::getenv("HOME");
+    const fs::path base = cache && *cache ? fs::path(cache)
+                          : home && *home ? fs::path(home) / ".cache"
+                                          : fs::temp_directory_path();
+    return (base / "midstream" / "peers" / name).string();
+  }
+  const fs::path exe = fs::read_symlink("/proc/self/exe", error);
+  return ((error ? fs::current_path() : exe.parent_path().parent_path()) / "peers" / name).string();
 }
 
 }  // namespace midstream::harness

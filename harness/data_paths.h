@@ -19,6 +19,12 @@ struct DataPaths {
 // Looked up once from /proc/self/exe.
 const DataPaths& data_paths();
 
+// Where a peer router is installed on first use (`npm ci`, `pip install`), as `name` (e.g.
+// "portkey", "litellm-1.108.7"): for an installed midstream, which cannot write under its prefix,
+// ${XDG_CACHE_HOME:-~/.cache}/midstream/peers/NAME; else <dir of this executable>/../peers/NAME
+// (build/peers/NAME for build/cli/midstream and build/tests/*).
+std::string peer_install_dir(const std::string& name);
+
 // Decides for an executable at `executable` with the source tree `source_dir`: installed when
 // executable/../../share/midstream/scenarios is a directory.
 DataPaths data_paths_for(const std::string& executable, const std::string& source_dir);

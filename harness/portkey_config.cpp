@@ -1,8 +1,6 @@
 #include "harness/portkey_config.h"
 
-#include <algorithm>
-#include <cstdlib>
-
+#include "harness/translation.h"
 #include "router/config.h"
 
 namespace midstream::harness {
@@ -56,28 +54,6 @@ constexpr Inexpressible kSilenceTimeouts[] = {
      "as long as the connection stays open"},
 };
 
-void add_reason(std::vector<std::string>& reasons, const std::string& reason) {
-  if (std::find(reasons.begin(), reasons.end(), reason) == reasons.end()) reasons.push_back(reason);
-}
-
-std::string join(const std::vector<std::string>& reasons) {
-  std::string text;
-  for (const auto& r : reasons) text += (text.empty() ? "" : "; ") + r;
-  return text;
-}
-
-// The deployments a request for `group` may try, in order: the group's own, then each fallback
-// group's (FallbackPlanner's chain), unless the request disables fallbacks.
-std::vector<const router::Deployment*> chain_of(const router::RouterConfig& config, const std::string& group,
-                                                bool disable_fallbacks) {
-  std::vector<const router::Deployment*> chain = config.deployments_of(group);
-  if (disable_fallbacks) return chain;
-  if (const auto it = config.settings.fallbacks.find(group); it != config.settings.fallbacks.end())
-    for (const auto& fallback : it->second)
-      for (const auto* d : config.deployments_of(fallback)) chain.push_back(d);
-  return chain;
-}
-
 // The front's request path on a Portkey openai or anthropic provider, and whether Portkey
 // bridges it to an upstream of this dialect. Portkey sends the chat front to an openai
 // provider's /chat/completions and the Responses front to its /responses, as they are; only
@@ -100,26 +76,20 @@ std::optional<std::string> dialect_gap(const std::string& front, wire::Dialect d
 PortkeyTranslation translate_for_portkey(const nlohmann::json& router_config, const ClientSpec& client) {
   const auto config = router::load_router_config(router_config, "scenario router config");
   const auto raw_settings = router_config.value("router_settings", nlohmann::json::object());
-  std::vector<std::string> reasons;
+  Reasons reasons;
   for (const auto& [key, why] : kInexpressible)
-    if (raw_settings.contains(key)) add_reason(reasons, why);
+    if (raw_settings.contains(key)) reasons.add(why);
   if (config.settings.mid_stream == router::MidStreamPolicy::Error)
-    add_reason(reasons,
+    reasons.add(
                "mid_stream: error (end a stream that failed after the commit point with an in-band error) has no "
                "Portkey equivalent: Portkey has no policy for failures after the first byte");
 
-  const std::string group = client.request.model.empty() && !config.model_list.empty()
-                                ? config.model_list.front().model_name
-                                : client.request.model;
-  const auto chain = chain_of(config, group, client.request.disable_fallbacks);
+  const auto chain = chain_of(config, requested_group(config, client), client.request.disable_fallbacks);
   for (const auto* d : chain)
-    if (const auto gap = dialect_gap(client.front, d->dialect)) add_reason(reasons, *gap);
+    if (const auto gap = dialect_gap(client.front, d->dialect)) reasons.add(*gap);
 
   PortkeyTranslation out;
-  if (!reasons.empty()) {
-    out.unsupported = join(reasons);
-    return out;
-  }
+  if ((out.unsupported = reasons.joined())) return out;
 
   nlohmann::ordered_json targets = nlohmann::ordered_json::array();
   for (const auto* d : chain) {
@@ -141,49 +111,23 @@ PortkeyTranslation translate_for_portkey(const nlohmann::json& router_config, co
 }
 
 PortkeyTranslation translate_for_portkey(const Scenario& scenario) {
-  std::map<std::string, std::string> placeholders;
-  for (const auto& p : scenario.providers) placeholders[p.name] = "http://127.0.0.1:9/v1";
-  const auto bound = bind_router_config(scenario.router, placeholders);
+  const auto bound = placeholder_bound(scenario);
   PortkeyTranslation out = translate_for_portkey(bound, scenario.client);
-
   // A stream deadline matters only when a fake is silent at least that long: a stall, a slow
   // stream or a slow model. Shorter gaps never reach it, and Portkey, which has no such deadline,
   // serves them as the reference does.
   const auto bound_settings = bound.value("router_settings", nlohmann::json::object());
-  int64_t longest_silence = 0;
-  for (const auto& p : scenario.providers) {
-    longest_silence = std::max(longest_silence, p.event_delay_ms);
-    std::vector<fakes::ScriptEntry> entries = p.script;
-    entries.push_back(p.then);
-    for (const auto& e : entries)
-      if (e.fault && (e.fault->action == fakes::FaultAction::Stall || e.fault->action == fakes::FaultAction::Slow))
-        longest_silence = std::max(longest_silence, e.fault->ms);
-  }
+  const int64_t longest_silence = longest_silence_ms(scenario);
   for (const auto& [key, why] : kSilenceTimeouts)
     if (bound_settings.contains(key) && bound_settings[key].get<int64_t>() <= longest_silence)
       out.unsupported = out.unsupported ? *out.unsupported + "; " + why : why;
 
   // A cap on Retry-After matters only when a fake asks for longer than the cap.
-  const auto settings = bound.value("router_settings", nlohmann::json::object());
-  if (settings.contains("retry_after_max_ms")) {
-    const int64_t cap = settings["retry_after_max_ms"].get<int64_t>();
-    bool exceeds = false;
-    for (const auto& p : scenario.providers) {
-      std::vector<fakes::ScriptEntry> entries = p.script;
-      entries.push_back(p.then);
-      for (const auto& e : entries) {
-        if (!e.fault || e.fault->retry_after.empty()) continue;
-        char* end = nullptr;
-        const long long seconds = std::strtoll(e.fault->retry_after.c_str(), &end, 10);
-        exceeds = exceeds || *end != '\0' || seconds * 1000 > cap;  // an HTTP date: assume it exceeds
-      }
-    }
-    if (exceeds) {
-      const std::string why =
-          "retry_after_max_ms (a cap on the Retry-After a router waits) has no Portkey equivalent: Portkey honours "
-          "Retry-After on a 429 only, uncapped, and gives up on one of 60 s or more";
-      out.unsupported = out.unsupported ? *out.unsupported + "; " + why : why;
-    }
+  if (retry_after_exceeds_cap(scenario)) {
+    const std::string why =
+        "retry_after_max_ms (a cap on the Retry-After a router waits) has no Portkey equivalent: Portkey honours "
+        "Retry-After on a 429 only, uncapped, and gives up on one of 60 s or more";
+    out.unsupported = out.unsupported ? *out.unsupported + "; " + why : why;
   }
   if (out.unsupported) out.config = nlohmann::ordered_json();
   return out;

@@ -8,16 +8,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cctype>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <regex>
 #include <stdexcept>
 
 #include "harness/child_process.h"
+#include "harness/host_tools.h"
 #include "harness/target.h"
 
 namespace midstream::harness {
@@ -41,17 +40,6 @@ void write_all(int fd, const std::string& data, const std::string& path) {
     if (n <= 0) throw std::runtime_error("cannot write " + path + ": " + errno_text(errno));
     done += static_cast<size_t>(n);
   }
-}
-
-// The last bytes of the router's stderr, on one line, for an error message.
-std::string tail_of(const std::string& path, size_t max) {
-  std::ifstream in(path, std::ios::binary);
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
-  if (text.size() > max) text = "..." + text.substr(text.size() - max);
-  std::string out;
-  for (char c : text) out += c == '\n' ? std::string(" | ") : std::string(1, c);
-  return out;
 }
 
 std::string resolve_executable(const std::string& given) {
@@ -143,7 +131,7 @@ class ProcessTarget : public Target {
       }
       const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
       if (left.count() <= 0) {
-        const std::string log = tail_of(stderr_path_, 600);
+        const std::string log = one_line_tail(read_file(stderr_path_), 600);
         stop();
         throw std::runtime_error("the router process printed no port within " +
                                  std::to_string(options_.start_timeout.count()) + " ms" +
@@ -162,7 +150,7 @@ class ProcessTarget : public Target {
       }
       // EOF: the router closed its stdout, i.e. it is exiting before it served.
       const auto how = exit_status(std::chrono::milliseconds(5'000));
-      const std::string log = tail_of(stderr_path_, 600);
+      const std::string log = one_line_tail(read_file(stderr_path_), 600);
       stop();
       throw std::runtime_error("the router process " + how.value_or("closed its stdout") +
                                " before printing its port" + (log.empty() ? "" : "; stderr: " + log));
