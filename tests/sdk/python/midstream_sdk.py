@@ -270,8 +270,9 @@ class Fakes:
 
     def __init__(self, providers: dict):
         self.config = _write_config("fakes", {"providers": providers})
-        self.child = Child("midstream fakes", ["fakes", "--config", str(self.config)])
+        self.child = None
         try:
+            self.child = Child("midstream fakes", ["fakes", "--config", str(self.config)])
             admin = self.child.wait_for(_ADMIN_LINE)
             self.admin_url = _require_loopback(admin.group(1), "admin API")
             self.base_urls = {}
@@ -312,7 +313,8 @@ class Fakes:
             time.sleep(0.05)
 
     def stop(self) -> None:
-        self.child.stop()
+        if self.child is not None:
+            self.child.stop()
         shutil.rmtree(self.config.parent, ignore_errors=True)
 
 
@@ -334,8 +336,9 @@ class Router:
         args = ["router", "--config", str(self.config), "--port", "0"]
         for defect in defects:
             args += ["--defect", defect]
-        self.child = Child("midstream router", args)
+        self.child = None
         try:
+            self.child = Child("midstream router", args)
             self.url = _require_loopback(self.child.wait_for(_ROUTER_LINE).group(1), "router")
         except BaseException:
             self.stop()
@@ -347,7 +350,8 @@ class Router:
         return f"{self.url}/v1"
 
     def stop(self) -> None:
-        self.child.stop()
+        if self.child is not None:
+            self.child.stop()
         shutil.rmtree(self.config.parent, ignore_errors=True)
 
 
