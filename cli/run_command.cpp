@@ -20,6 +20,7 @@
 #include "cli/catalogue.h"
 #include "cli/commands.h"
 #include "cli/time_scale_option.h"
+#include "harness/config_formats.h"
 #include "harness/runner.h"
 #include "harness/scenario.h"
 #include "harness/target.h"
@@ -61,6 +62,29 @@ options:
                                    for the run; each scenario's config goes in its
                                    x-portkey-config header, what Portkey cannot express is
                                    UNSUPPORTED with the reason
+                      cmd=COMMAND  any router that reads a config file and listens on a port,
+                                   started by midstream: COMMAND is split into words like a
+                                   shell would (no shell runs it) with {config} (the file
+                                   midstream writes, see --config-format), {port} (a free
+                                   loopback port) and {dir} (a folder of the launch's own).
+                                   Ready when --ready-path answers 2xx, else when the port
+                                   accepts a connection; refused if it listens off 127.0.0.1.
+                                   Scenarios share launches; the run says how many it needed
+                      litellm      the LiteLLM proxy at the newest version pinned by
+                                   peers/litellm, installed by pip (hash-locked) into the build
+                                   tree on first use; run offline, on 127.0.0.1, no database
+                      litellm@V    another pinned version (peers/litellm/requirements-V.txt)
+                      litellm=PATH a LiteLLM you installed (its litellm executable)
+                      nginx        Debian's nginx as a reverse proxy (peers/nginx):
+                                   proxy_next_upstream, proxy_buffering off (nginx=PATH: another
+                                   nginx binary)
+  --config-format F cmd target: what {config} holds: json (default; the router config as
+                    deployments.json has it, for `midstream router --config`), litellm (LiteLLM's
+                    config.yaml), nginx (peers/nginx/nginx.conf.in filled), or template=FILE:
+                    FILE with its placeholders filled:
+%s  --ready-path PATH cmd target: ready once GET PATH answers 2xx (default: a TCP connect)
+  --ready-timeout S cmd, litellm, nginx: seconds to wait for the router to be ready (default:
+                    cmd 60, litellm 120, nginx 15); a router that never is: ERROR with its output
   --fakes-port-base N
                     url target: the fakes listen on fixed ports, per scenario its providers
                     in name order on N, N+1, ...; the deployments to configure are printed
@@ -80,7 +104,22 @@ examples:
   midstream run --shard 0/2 --out s0 && midstream run --shard 1/2 --out s1 &&
     midstream merge s0/results.json s1/results.json --out merged
   midstream run --target url=http://127.0.0.1:4000 --fakes-port-base 9100 --filter 3.1.1
+  midstream run --target litellm                 # LiteLLM, installed on first use
+  midstream run --target litellm@1.85.0 --filter '8.*' --out litellm-1.85.0
+  midstream run --target nginx
+  midstream run --target 'cmd=midstream router --config {config} --port {port}' --ready-path /health
+  midstream run --target 'cmd=/opt/venv/bin/litellm --config {config} --port {port} --host 127.0.0.1' \
+                --config-format litellm --ready-path /health/liveliness
 )";
+
+// Each line of `text` indented by `width` spaces.
+std::string indented(const std::string& text, size_t width) {
+  std::string out;
+  size_t start = 0;
+  for (size_t end; (end = text.find('\n', start)) != std::string::npos; start = end + 1)
+    out += std::string(width, ' ') + text.substr(start, end + 1 - start);
+  return out;
+}
 
 constexpr const char* kListHelp = R"(usage: midstream list [PATHS...] [--filter GLOB] [--shard I/N] [--catalogue DIR]
 
@@ -177,7 +216,7 @@ void print_deployments(const nlohmann::ordered_json& sheet, const std::string& p
 int run_command(int argc, char** argv) {
   Args args(argc, argv, 2);
   if (args.flag("--help") || args.flag("-h")) {
-    std::printf(kRunHelp, kTimeScaleHelp);
+    std::printf(kRunHelp, indented(harness::kTemplatePlaceholdersHelp, 22).c_str(), kTimeScaleHelp);
     return 0;
   }
   harness::RunOptions options;
@@ -198,6 +237,13 @@ int run_command(int argc, char** argv) {
   harness::TargetOptions target_options;
   target_options.defects = defects;
   target_options.fakes_port_base = fakes_port_base;
+  target_options.config_format = args.value("--config-format").value_or("");
+  target_options.ready_path = args.value("--ready-path").value_or("");
+  target_options.ready_timeout = std::chrono::seconds(args.integer("--ready-timeout", 0, 1, 3600));
+  const bool any_cmd = std::any_of(target_specs.begin(), target_specs.end(),
+                                   [](const std::string& spec) { return spec.rfind("cmd=", 0) == 0; });
+  if (!any_cmd && (!target_options.config_format.empty() || !target_options.ready_path.empty()))
+    throw UsageError("--config-format and --ready-path are for a cmd= target (--target 'cmd=COMMAND')");
   std::vector<harness::TargetFactory> targets;
   std::vector<reports::TargetInfo> infos;
   std::vector<int> caps;  // each target's max_jobs()
@@ -285,6 +331,10 @@ int run_command(int argc, char** argv) {
     if (tty) std::cerr << "\r\033[K" << line.str() << std::flush;
     else std::cerr << line.str() << "\n";
   };
+  std::vector<std::string> notes;  // what a target says about the run: a launch-command target's launches
+  options.on_note = [&notes](const reports::TargetInfo& info, const std::string& note) {
+    notes.push_back(info.name + ": " + note);
+  };
   auto results = harness::run_targets(scenarios, targets, options);
   if (tty) std::cerr << "\r\033[K";
 
@@ -301,6 +351,7 @@ int run_command(int argc, char** argv) {
     for (auto verdict : verdicts) std::cout << "  " << reports::to_string(verdict) << " " << counts[verdict];
     std::cout << "\n";
   }
+  for (const auto& note : notes) std::cout << note << "\n";
   bool header = false;
   for (const auto& r : results.results) {
     if (r.verdict == reports::Verdict::Pass) continue;

@@ -35,6 +35,11 @@ ChildProcess::~ChildProcess() { stop(std::chrono::milliseconds(5'000)); }
 
 void ChildProcess::spawn(const std::vector<std::string>& args, int stdin_fd, int stdout_fd,
                          int stderr_fd, const std::string& who) {
+  spawn(args, stdin_fd, stdout_fd, stderr_fd, who, nullptr, false);
+}
+
+void ChildProcess::spawn(const std::vector<std::string>& args, int stdin_fd, int stdout_fd, int stderr_fd,
+                         const std::string& who, const std::vector<std::string>* environment, bool own_group) {
   if (running()) throw std::runtime_error(who + ": already running");
   stop(std::chrono::milliseconds(0));
   status_.reset();
@@ -42,6 +47,10 @@ void ChildProcess::spawn(const std::vector<std::string>& args, int stdin_fd, int
   std::vector<char*> argv;
   for (auto& arg : copies) argv.push_back(arg.data());
   argv.push_back(nullptr);
+  std::vector<std::string> env_copies = environment ? *environment : std::vector<std::string>();
+  std::vector<char*> envp;
+  for (auto& entry : env_copies) envp.push_back(entry.data());
+  envp.push_back(nullptr);
   const std::string exec_failed = "midstream: " + who + ": execv " + args.at(0) + " failed\n";
 
   const pid_t parent = ::getpid();
@@ -50,6 +59,7 @@ void ChildProcess::spawn(const std::vector<std::string>& args, int stdin_fd, int
     // The child: only async-signal-safe calls until exec.
     ::prctl(PR_SET_PDEATHSIG, SIGTERM);
     if (::getppid() != parent) ::_exit(126);  // the parent is already gone
+    if (own_group) ::setpgid(0, 0);
     ::dup2(stdin_fd, STDIN_FILENO);
     ::dup2(stdout_fd, STDOUT_FILENO);
     ::dup2(stderr_fd, STDERR_FILENO);
@@ -61,11 +71,14 @@ void ChildProcess::spawn(const std::vector<std::string>& args, int stdin_fd, int
     dfl.sa_handler = SIG_DFL;
     for (int signal : {SIGPIPE, SIGTERM, SIGINT, SIGHUP}) ::sigaction(signal, &dfl, nullptr);
     ::syscall(SYS_close_range, 3U, ~0U, 0U);
-    ::execv(argv[0], argv.data());
+    if (environment) ::execve(argv[0], argv.data(), envp.data());
+    else ::execv(argv[0], argv.data());
     [[maybe_unused]] auto written = ::write(STDERR_FILENO, exec_failed.data(), exec_failed.size());
     ::_exit(127);
   }
   if (pid < 0) throw std::runtime_error(who + ": fork failed: " + errno_text(errno));
+  if (own_group) ::setpgid(pid, pid);  // both sides, so a signal sent right away finds the group
+  own_group_ = own_group;
   pid_ = pid;
   pidfd_ = static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0));  // -1 on old kernels: polled
 }
@@ -92,18 +105,21 @@ bool ChildProcess::reap(Clock::time_point deadline) {
 
 bool ChildProcess::stop(std::chrono::milliseconds grace) {
   bool signalled = false;
+  const pid_t target = own_group_ ? -pid_ : pid_;
   if (pid_ > 0 && !reap(Clock::now())) {
     signalled = true;
-    ::kill(pid_, SIGTERM);
+    ::kill(target, SIGTERM);
     if (!reap(Clock::now() + grace)) {
-      ::kill(pid_, SIGKILL);
+      ::kill(target, SIGKILL);
       if (!reap(Clock::now() + std::chrono::seconds(10))) {
         int status = 0;  // SIGKILL cannot be ignored: reap it whatever it takes
         if (::waitpid(pid_, &status, 0) == pid_) status_ = status;
       }
     }
   }
+  if (pid_ > 0 && own_group_) ::kill(-pid_, SIGKILL);  // workers the leader left behind
   pid_ = -1;
+  own_group_ = false;
   if (pidfd_ >= 0) ::close(pidfd_);
   pidfd_ = -1;
   return signalled;

@@ -34,6 +34,11 @@ class ChildProcess {
   // failed: ..."; an exec failure is the child's exit status 127 (with a line on its stderr).
   void spawn(const std::vector<std::string>& args, int stdin_fd, int stdout_fd, int stderr_fd,
              const std::string& who);
+  // The same, with the child's environment replaced by `environment` ("NAME=VALUE" each) when it
+  // is given, and with `own_group` the child leading a process group of its own that stop()
+  // signals whole (a router that forks workers, or a shell that runs one).
+  void spawn(const std::vector<std::string>& args, int stdin_fd, int stdout_fd, int stderr_fd,
+             const std::string& who, const std::vector<std::string>* environment, bool own_group);
 
   // The child's pid, -1 when none was spawned or it was stopped.
   pid_t pid() const { return pid_; }
@@ -44,13 +49,15 @@ class ChildProcess {
   // Reaps the child if it exited by the deadline; true once status() is known.
   bool reap(Clock::time_point deadline);
   // Reaps a child that already exited; else SIGTERM, and SIGKILL if it is still there after
-  // `grace`. Always reaps (SIGKILL cannot be ignored). Returns true when it sent a signal, false
-  // when the child had already exited on its own (or there was none).
+  // `grace` (to its whole process group when it leads one; what is left of the group gets
+  // SIGKILL after the leader was reaped). Always reaps (SIGKILL cannot be ignored). Returns true
+  // when it sent a signal, false when the child had already exited on its own (or there was none).
   bool stop(std::chrono::milliseconds grace);
 
  private:
   pid_t pid_ = -1;
   int pidfd_ = -1;
+  bool own_group_ = false;
   std::optional<int> status_;
 };
 

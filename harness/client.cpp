@@ -1,5 +1,7 @@
 #include "harness/client.h"
 
+#include <strings.h>
+
 #include "wire/codec.h"
 #include "wire/sse.h"
 
@@ -41,7 +43,10 @@ ClientTranscript run_client(const ClientSpec& spec, uint16_t port, net::TimePoin
   request.headers = {{"Content-Type", "application/json"},
                      {"Authorization", "Bearer sk-midstream-client"}};
   if (spec.stream) request.headers.emplace_back("Accept", "text/event-stream");
-  request.headers.insert(request.headers.end(), extra_headers.begin(), extra_headers.end());
+  for (const auto& [name, value] : extra_headers) {  // a target's header replaces a default one
+    std::erase_if(request.headers, [&](const auto& header) { return ::strcasecmp(header.first.c_str(), name.c_str()) == 0; });
+    request.headers.emplace_back(name, value);
+  }
   request.body = client_request_body(spec);
 
   net::HttpStream stream(stop);

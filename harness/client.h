@@ -31,7 +31,8 @@ struct ClientTranscript {
 
 // Sends the request to 127.0.0.1:port and reads the response until it ends, the client's
 // timeout passes, or (disconnect_after_deltas) enough text deltas arrived. `extra_headers` are
-// the target's (Target::request_headers), e.g. a gateway's per-request routing config.
+// the target's (Target::request_headers), e.g. a gateway's per-request routing config; one
+// replaces the client's default of the same name (Authorization: a router's own key).
 ClientTranscript run_client(const ClientSpec& spec, uint16_t port, net::TimePoint epoch,
                             const std::atomic<bool>* stop, const net::HeaderList& extra_headers = {});
 

@@ -108,6 +108,7 @@ reports::ScenarioResult run_scenario(const Scenario& original, const TargetFacto
   const Scenario s = dilate(original, scale);
   const auto epoch = net::Clock::now();
   std::unique_ptr<Target> target = make_target();
+  target->bind_scenario(s);
   reports::ScenarioResult r = base_result(s, target->info());
   auto finish = [&](reports::Verdict verdict, std::string reason) {
     r.verdict = verdict;
@@ -138,7 +139,7 @@ reports::ScenarioResult run_scenario(const Scenario& original, const TargetFacto
     return finish(reports::Verdict::Error, std::string("could not start: ") + error.what());
   }
 
-  const ClientTranscript transcript = run_client(s.client, port, epoch, nullptr, headers);
+  const ClientTranscript transcript = run_client(target->client_request(s.client), port, epoch, nullptr, headers);
   // Lets every fake finish its side (a router closing its upstream after a client hung up).
   for (const auto& name : fleet.names())
     fleet.provider(name).journal().wait_until_idle(net::Clock::now() +
@@ -193,28 +194,37 @@ reports::RunResults run_targets(const std::vector<Scenario>& scenarios, const st
   size_t done = 0;
   for (size_t t = 0; t < targets.size(); ++t) {
     const TargetFactory& target = targets[t];
-    int max_jobs = 0;
+    // The probe plans the run and, at its end, says what it took (a launch-command target's
+    // router launches).
+    const auto probe = target();
+    results.targets.push_back(probe->info());
+    int jobs = std::max(1, std::min<int>(options.jobs, static_cast<int>(scenarios.size())));
+    if (probe->max_jobs() > 0) jobs = std::min(jobs, probe->max_jobs());
+    std::vector<std::vector<size_t>> lanes;
     {
-      const auto probe = target();
-      results.targets.push_back(probe->info());
-      max_jobs = probe->max_jobs();
+      std::vector<Scenario> dilated;
+      for (const auto& s : scenarios) dilated.push_back(dilate(s, options.time_scale));
+      lanes = probe->plan(dilated, jobs);
     }
+    if (lanes.empty())
+      for (size_t i = 0; i < scenarios.size(); ++i) lanes.push_back({i});
     const size_t offset = t * scenarios.size();
     std::atomic<size_t> next{0};
     auto worker = [&] {
-      for (size_t i; (i = next.fetch_add(1)) < scenarios.size();) {
-        auto result = run_scenario(scenarios[i], target, options.time_scale);
-        std::lock_guard<std::mutex> lock(report_mutex);
-        results.results[offset + i] = std::move(result);
-        ++done;
-        if (options.on_result) options.on_result(results.results[offset + i], done, total);
-      }
+      for (size_t lane; (lane = next.fetch_add(1)) < lanes.size();)
+        for (const size_t i : lanes[lane]) {
+          auto result = run_scenario(scenarios[i], target, options.time_scale);
+          std::lock_guard<std::mutex> lock(report_mutex);
+          results.results[offset + i] = std::move(result);
+          ++done;
+          if (options.on_result) options.on_result(results.results[offset + i], done, total);
+        }
     };
-    int jobs = std::max(1, std::min<int>(options.jobs, static_cast<int>(scenarios.size())));
-    if (max_jobs > 0) jobs = std::min(jobs, max_jobs);
+    jobs = std::min(jobs, static_cast<int>(lanes.size()));
     std::vector<std::thread> threads;
     for (int j = 0; j < jobs; ++j) threads.emplace_back(worker);
     for (auto& thread : threads) thread.join();
+    if (const auto note = probe->run_note(); note && options.on_note) options.on_note(results.targets.back(), *note);
   }
   results.wall_ms = std::chrono::duration<double, std::milli>(net::Clock::now() - started).count();
   return results;

@@ -26,6 +26,8 @@ struct RunOptions {
   // Called after each scenario (from worker threads, serialised by the runner); done and total
   // count scenario x target runs, and the result names its target.
   std::function<void(const reports::ScenarioResult&, size_t done, size_t total)> on_result;
+  // Called after each target's scenarios with what the target says about the run (Target::run_note).
+  std::function<void(const reports::TargetInfo&, const std::string& note)> on_note;
 };
 
 reports::RunResults run_scenarios(const std::vector<Scenario>& scenarios, const TargetFactory& target,

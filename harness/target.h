@@ -9,6 +9,8 @@
 //                     ports so the user can configure them once (url_target.cpp)
 //   portkey           the Portkey AI gateway (peers/portkey), one process shared by the run; the
 //                     scenario's config travels in an x-portkey-config header (portkey_target.cpp)
+//   cmd=COMMAND       any router that reads a config file and listens on a port, launched by the
+//                     harness, shared by scenarios (command_target.h); presets: litellm, nginx
 #include <sys/types.h>
 
 #include <chrono>
@@ -57,6 +59,22 @@ class Target {
   // Headers the client adds to its request after start(): how a gateway that takes its routing
   // config per request (Portkey's x-portkey-config) gets the bound config.
   virtual net::HeaderList request_headers(const ClientSpec& /*client*/) const { return {}; }
+  // Called first, with the (dilated) scenario this target runs: a target that planned the run
+  // (plan) finds the scenario's place in it.
+  virtual void bind_scenario(const Scenario& /*scenario*/) {}
+  // The request the client sends for the scenario's: a router serving several scenarios at once
+  // may know the model group by another name.
+  virtual ClientSpec client_request(const ClientSpec& client) const { return client; }
+  // Called once on a target before a run, with every (dilated) scenario it will run: lanes of
+  // scenario indices, each run in order by one job, the lanes in parallel (a target that shares
+  // router processes groups them). Empty: every scenario on its own, in the given order.
+  virtual std::vector<std::vector<size_t>> plan(const std::vector<Scenario>& /*scenarios*/, int /*jobs*/) {
+    return {};
+  }
+  // After a run, a line worth printing ("5 router launches for 174 scenarios"), from any target
+  // of the factory that planned it.
+  virtual std::optional<std::string> run_note() const { return std::nullopt; }
+
   // The router's own process while it runs after start() (process: the `midstream router`
   // child; portkey: the shared node gateway), so a caller can read its CPU and memory from
   // /proc/PID. Nothing for a router inside this process (embedded) or one midstream did not
@@ -138,11 +156,15 @@ struct TargetOptions {
   std::vector<std::string> defects;  // embedded and process; refused by url
   uint16_t fakes_port_base = 0;      // url: required
   std::string executable;            // process: default for a bare "process"
+  std::string config_format;         // cmd: litellm, json (default), template=FILE
+  std::string ready_path;            // cmd: GET it until 2xx (default: a TCP connect)
+  std::chrono::milliseconds ready_timeout{0};  // cmd, litellm, nginx: 0 for the target's default
 };
 
 // Parses a --target value: "embedded" (or "reference"), "process", "process=PATH",
-// "url=http://127.0.0.1:PORT", "portkey". Throws std::runtime_error naming the known ones, or saying what
-// is missing (a url target without a fakes port base, defect switches on a url target).
+// "url=http://127.0.0.1:PORT", "portkey", "cmd=COMMAND", "litellm", "litellm@VERSION",
+// "litellm=PATH", "nginx", "nginx=PATH". Throws std::runtime_error naming the known ones, or saying
+// what is missing (a url target without a fakes port base, defect switches on a url target).
 TargetFactory make_target_factory(const std::string& spec, const std::vector<std::string>& defects);
 TargetFactory make_target_factory(const std::string& spec, const TargetOptions& options);
 
