@@ -1,5 +1,4 @@
 // `midstream run` and `midstream list`: the catalogue against a target, with live progress.
-#include <fnmatch.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -22,6 +21,7 @@
 #include "cli/time_scale_option.h"
 #include "harness/config_formats.h"
 #include "harness/runner.h"
+#include "harness/selector.h"
 #include "harness/scenario.h"
 #include "harness/target.h"
 #include "reports/format.h"
@@ -40,7 +40,10 @@ report (index.html with a page per case under cases/) into --out. Exits 0 only w
 FAIL or ERROR.
 
 options:
-  --filter GLOB     only scenarios whose id or file name matches (e.g. '1.*', '*reset*')
+  --filter SEL      only the selected scenarios: an id (3.1.1), every id below a prefix on dot
+                    boundaries (3.1 or 3: never 3.10 or 13), a glob over ids ('3.*',
+                    '7.?.10'), or, with a letter, a glob over file names ('*reset*', or
+                    'stall' anywhere in the name); `midstream list --filter SEL` shows the pick
   --shard I/N       only every N-th scenario of the sorted selection, starting at index I
                     (0-based): shards 0/N ... N-1/N partition it exactly; put their
                     results.json back together with `midstream merge`
@@ -98,7 +101,7 @@ options:
 
 examples:
   midstream run                                  # whole catalogue, embedded reference router
-  midstream run scenarios/3-midstream --jobs 8   # one category
+  midstream run scenarios/3-mid-stream --jobs 8   # one category
   midstream run --filter '3.1.*' --defect resend-partial
   midstream run --target embedded --target process --jobs 8   # two columns in one scorecard
   midstream run --shard 0/2 --out s0 && midstream run --shard 1/2 --out s1 &&
@@ -121,13 +124,15 @@ std::string indented(const std::string& text, size_t width) {
   return out;
 }
 
-constexpr const char* kListHelp = R"(usage: midstream list [PATHS...] [--filter GLOB] [--shard I/N] [--catalogue DIR]
+constexpr const char* kListHelp = R"(usage: midstream list [PATHS...] [--filter SEL] [--shard I/N] [--catalogue DIR]
 
 Lists scenarios with id, front, stream mode, upstream dialects and title. PATHS are scenario
 files or directories; without them, the catalogue: --catalogue DIR, else the installed one
 (PREFIX/share/midstream/scenarios), else the source tree's scenarios/. --shard I/N lists what
-`midstream run --shard I/N` would run. A scenario file that does not load is reported with its
-path, the JSON pointer and what was expected, and the command exits 2.
+`midstream run --shard I/N` would run, --filter SEL what `midstream run --filter SEL` would run
+(an id, an id prefix on dot boundaries, a glob over ids, or a glob over file names: see `run
+--help`). A scenario file that does not load is reported with its path, the JSON pointer and what
+was expected, and the command exits 2.
 )";
 
 std::vector<harness::Scenario> load_selected(Args& args, std::string* shard_text = nullptr) {
@@ -138,10 +143,7 @@ std::vector<harness::Scenario> load_selected(Args& args, std::string* shard_text
   std::vector<harness::Scenario> scenarios;
   for (const auto& file : harness::find_scenario_files(paths)) {
     auto scenario = harness::load_scenario(file);
-    if (filter && fnmatch(filter->c_str(), scenario.id.c_str(), 0) != 0 &&
-        fnmatch(filter->c_str(), file.c_str(), 0) != 0 &&
-        fnmatch(("*" + *filter + "*").c_str(), file.c_str(), 0) != 0)
-      continue;
+    if (filter && !harness::selects(*filter, scenario.id, file)) continue;
     scenarios.push_back(std::move(scenario));
   }
   if (shard) {
