@@ -89,6 +89,9 @@ std::string FaultSpec::describe() const {
 }
 
 FaultSpec parse_fault(wire::ObjectReader& reader) {
+  // Which keys apply depends on "at" and "action": a misspelt key is named before either is read.
+  reader.only_keys({"action", "at", "bytes", "error_code", "error_type", "message", "ms", "n", "retry_after",
+                    "status"});
   FaultSpec spec;
   const std::string at = reader.enum_or("at", "", names_of(kPositions));
   if (at.empty()) reader.fail("at", "a fault position (one of on_connect, before_status, "

@@ -147,7 +147,19 @@ TEST(ObjectReader, FinishNamesTheFirstUnknownKeyAndTheAllowedOnes) {
   reader.int_or("cooldown_ms", 0);  // asked for but absent: still an allowed key
   EXPECT_EQ(error_of([&] { reader.finish(); }),
             "s.json: at JSON pointer /router_settings/num_retrys: expected a known key "
-            "(\"num_retrys\" is not one of: cooldown_ms, num_retries)");
+            "(\"num_retrys\" is not one of: cooldown_ms, num_retries; did you mean \"num_retries\"?)");
+}
+
+TEST(ObjectReader, OnlyKeysNamesATypoBeforeAnythingIsReadAndSuggestsTheClosest) {
+  const json value = json::parse(R"({"at": "after_deltas", "acton": "reset"})");
+  ObjectReader reader(value, "s.json", "/script/0");
+  EXPECT_EQ(error_of([&] { reader.only_keys({"action", "at", "n"}); }),
+            "s.json: at JSON pointer /script/0/acton: expected a known key "
+            "(\"acton\" is not one of: action, at, n; did you mean \"action\"?)");
+  const json far = json::parse(R"({"zzzzzz": 1})");
+  ObjectReader other(far, "s.json", "");
+  EXPECT_EQ(error_of([&] { other.only_keys({"action", "at"}); }).find("did you mean"), std::string::npos)
+      << "nothing close: no suggestion";
 }
 
 TEST(JoinPointer, EscapesPerRfc6901) {

@@ -238,18 +238,51 @@ const json& ObjectReader::array(const std::string& key) {
 
 void ObjectReader::accept(const std::string& key) { read_.insert(key); }
 
-void ObjectReader::finish() const {
-  for (const auto& item : value_.items()) {
-    if (read_.count(item.key()) != 0) continue;
-    std::string allowed;
-    for (const std::string& key : read_) {
-      if (!allowed.empty()) allowed += ", ";
-      allowed += key;
+namespace {
+
+size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
     }
-    fail(item.key(), "a known key (\"" + item.key() + "\" is not one of: " +
-                         (allowed.empty() ? std::string("no keys are allowed here") : allowed) +
-                         ")");
   }
+  return row[b.size()];
+}
+
+// "a known key ("acton" is not one of: action, at, n; did you mean "action"?)"
+std::string unknown_key(const std::string& key, const std::vector<std::string>& known) {
+  std::string allowed, closest;
+  size_t best = std::max<size_t>(2, key.size() / 3) + 1;
+  for (const std::string& candidate : known) {
+    if (!allowed.empty()) allowed += ", ";
+    allowed += candidate;
+    const size_t distance = edit_distance(key, candidate);
+    if (distance < best) {
+      best = distance;
+      closest = candidate;
+    }
+  }
+  return "a known key (\"" + key + "\" is not one of: " +
+         (allowed.empty() ? std::string("no keys are allowed here") : allowed) +
+         (closest.empty() ? std::string() : "; did you mean \"" + closest + "\"?") + ")";
+}
+
+}  // namespace
+
+void ObjectReader::finish() const {
+  only_keys(std::vector<std::string>(read_.begin(), read_.end()));
+}
+
+void ObjectReader::only_keys(const std::vector<std::string>& known) const {
+  for (const auto& item : value_.items())
+    if (std::find(known.begin(), known.end(), item.key()) == known.end())
+      fail(item.key(), unknown_key(item.key(), known));
 }
 
 void ObjectReader::fail(const std::string& key, const std::string& expected) const {

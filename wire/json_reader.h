@@ -64,6 +64,10 @@ class ObjectReader {
 
   // Throws for the first key present but never read.
   void finish() const;
+  // Fails at the first key of the object that is not in `known`, naming every known key and the
+  // closest one: for readers that decide which keys apply only after reading others, so that a
+  // typo ("acton") is named before "expected a fault action" is.
+  void only_keys(const std::vector<std::string>& known) const;
   [[noreturn]] void fail(const std::string& key, const std::string& expected) const;
 
  private:
