@@ -2,8 +2,10 @@
 #   P/bin/midstream
 #   P/share/midstream/scenarios/   the catalogue (what an installed `midstream run` reads by default)
 #   P/share/midstream/peers/       each peer router's pinned package files (package.json,
-#                                  package-lock.json, ...): every file under peers/ but installed
-#                                  dependencies and build scripts, so a new peer is included as it is
+#                                  package-lock.json, requirements, their install scripts): every
+#                                  file under peers/ but installed dependencies, so a new peer is
+#                                  included as it is
+#   P/share/midstream/cmake/       pip_install.cmake and npm_ci.cmake, which those scripts include
 #   P/share/midstream/schemas/     results.schema.json and scenario.schema.json
 #   P/share/doc/midstream/         README.md, CHANGELOG.md, contract.md
 # harness/data_paths.cpp finds P/share/midstream from P/bin/midstream.
@@ -17,8 +19,11 @@ install(DIRECTORY ${PROJECT_SOURCE_DIR}/peers/ DESTINATION ${MIDSTREAM_DATA_DEST
         PATTERN "node_modules" EXCLUDE
         PATTERN ".venv" EXCLUDE
         PATTERN "__pycache__" EXCLUDE
-        PATTERN ".gitignore" EXCLUDE
-        PATTERN "*.cmake" EXCLUDE)
+        PATTERN ".gitignore" EXCLUDE)
+# The peers' install scripts (peers/*/…cmake) include these: an installed `--target litellm`
+# pip-installs its pinned lock with them on first use.
+install(FILES ${PROJECT_SOURCE_DIR}/cmake/pip_install.cmake ${PROJECT_SOURCE_DIR}/cmake/npm_ci.cmake
+        DESTINATION ${MIDSTREAM_DATA_DESTINATION}/cmake)
 install(FILES ${PROJECT_SOURCE_DIR}/reports/results.schema.json ${PROJECT_SOURCE_DIR}/scenarios/scenario.schema.json
         DESTINATION ${MIDSTREAM_DATA_DESTINATION}/schemas)
 install(FILES ${PROJECT_SOURCE_DIR}/README.md ${PROJECT_SOURCE_DIR}/CHANGELOG.md ${PROJECT_SOURCE_DIR}/docs/contract.md
@@ -39,6 +44,7 @@ set(CPACK_STRIP_FILES ON)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION devel)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-# The portkey target and the SDK checks run Node.js; everything else needs nothing more.
-set(CPACK_DEBIAN_PACKAGE_SUGGESTS "nodejs, npm")
+# The portkey target runs Node.js, the litellm target cmake and python3-venv (its first-use
+# install), the nginx target Debian's nginx; everything else needs nothing more.
+set(CPACK_DEBIAN_PACKAGE_SUGGESTS "nodejs, npm, cmake, python3-venv, nginx")
 include(CPack)
