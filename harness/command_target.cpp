@@ -119,7 +119,7 @@ class LaunchPool {
   std::vector<std::vector<size_t>> plan(const std::vector<Scenario>& scenarios, int jobs) {
     std::vector<PlanEntry> entries;
     for (const auto& s : scenarios) entries.push_back({plan_key(s), s.providers.size()});
-    const LaunchPlan plan = plan_launches(entries, options_.format.merges(), jobs);
+    const LaunchPlan plan = plan_launches(entries, jobs);
     std::lock_guard<std::mutex> lock(mutex_);
     for (const auto& planned : plan.batches) {
       auto& b = *batches_.emplace_back(std::make_unique<Batch>());
@@ -231,13 +231,15 @@ class LaunchPool {
     return tag;
   }
 
-  // Scenarios with equal keys share a launch; "" for one that never starts (UNSUPPORTED).
+  // Scenarios with equal keys share a launch; "" for one that never starts (UNSUPPORTED). A
+  // format without a model_list (nginx, a template) names one scenario's fakes per file: a
+  // router each.
   std::string plan_key(const Scenario& s) const {
     try {
       if (options_.format.unsupported(s)) return "";
+      if (!options_.format.merges()) return scenario_key(s);
       const auto bound = bind_router_config(s.router, fixed_base_urls(s, 1));
-      if (options_.format.merges()) return merge_key(options_.format.document(bound, s.client));
-      return options_.format.render(bound, s.client, {1, "/launch-dir"});
+      return merge_key(options_.format.document(bound, s.client));
     } catch (const std::exception&) {
       return "";  // the scenario reports the error when it starts
     }
@@ -257,7 +259,7 @@ class LaunchPool {
   }
 
   // The config file for a launch of the batch: every member's document merged, or the
-  // rendered file of the scenario that starts it (all members render the same).
+  // rendered file of its one scenario.
   std::string config_text(const Batch& b, const nlohmann::json& bound, const ClientSpec& client) const {
     if (!options_.format.merges()) return options_.format.render(bound, client, b.site);
     std::vector<std::pair<std::string, nlohmann::ordered_json>> tagged;

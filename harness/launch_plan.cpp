@@ -9,7 +9,7 @@ namespace {
 constexpr const char* kGroupMaps[] = {"fallbacks", "context_window_fallbacks", "content_policy_fallbacks"};
 
 // Batches by key, in the order their first member appears.
-LaunchPlan group_by_key(const std::vector<PlanEntry>& entries, bool merged) {
+LaunchPlan group_by_key(const std::vector<PlanEntry>& entries) {
   LaunchPlan plan;
   plan.batch_of.assign(entries.size(), -1);
   std::map<std::string, int> index_of;
@@ -19,16 +19,16 @@ LaunchPlan group_by_key(const std::vector<PlanEntry>& entries, bool merged) {
     if (added) plan.batches.emplace_back();
     LaunchBatch& batch = plan.batches[static_cast<size_t>(it->second)];
     batch.members.push_back(i);
-    batch.port_offsets.push_back(merged ? batch.ports : 0);
-    batch.ports = merged ? batch.ports + entries[i].ports : std::max(batch.ports, entries[i].ports);
+    batch.port_offsets.push_back(batch.ports);
+    batch.ports += entries[i].ports;
     plan.batch_of[i] = it->second;
   }
   return plan;
 }
 
-// A merged batch's members dealt round-robin over up to `jobs` lanes; a shared batch is one lane.
-void add_lanes(const LaunchBatch& batch, bool merged, int jobs, std::vector<std::vector<size_t>>& lanes) {
-  const size_t count = merged ? std::min(batch.members.size(), static_cast<size_t>(std::max(jobs, 1))) : 1;
+// A batch's members dealt round-robin over up to `jobs` lanes.
+void add_lanes(const LaunchBatch& batch, int jobs, std::vector<std::vector<size_t>>& lanes) {
+  const size_t count = std::min(batch.members.size(), static_cast<size_t>(std::max(jobs, 1)));
   const size_t first = lanes.size();
   lanes.resize(first + count);
   for (size_t i = 0; i < batch.members.size(); ++i) lanes[first + i % count].push_back(batch.members[i]);
@@ -52,14 +52,14 @@ nlohmann::ordered_json renamed_map(const nlohmann::ordered_json& entries, const 
 
 }  // namespace
 
-LaunchPlan plan_launches(const std::vector<PlanEntry>& entries, bool merged, int jobs) {
-  LaunchPlan plan = group_by_key(entries, merged);
+LaunchPlan plan_launches(const std::vector<PlanEntry>& entries, int jobs) {
+  LaunchPlan plan = group_by_key(entries);
   std::vector<size_t> order(plan.batches.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
     return plan.batches[a].members.size() > plan.batches[b].members.size();
   });
-  for (const size_t b : order) add_lanes(plan.batches[b], merged, jobs, plan.lanes);
+  for (const size_t b : order) add_lanes(plan.batches[b], jobs, plan.lanes);
   std::vector<size_t> never_start;
   for (size_t i = 0; i < entries.size(); ++i)
     if (plan.batch_of[i] < 0) never_start.push_back(i);

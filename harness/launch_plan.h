@@ -1,18 +1,15 @@
 #pragma once
 // Which scenarios of a run share one router process, and where their fakes listen: the pure
 // planning of the launch-command target (command_target.cpp). A router that starts slowly
-// (LiteLLM: 7-15 s) makes launches the run's cost, so scenarios share them:
-//
-//   merged  (config formats with a model_list: litellm, json) scenarios whose settings outside
-//           the model groups are equal serve from ONE config file, each scenario's model groups
-//           renamed apart ("s3.1.1-gpt-4o"), each with fakes ports of its own; so they may run at
-//           once, spread over several lanes.
-//   shared  (other formats: nginx, a user's template) scenarios whose whole config file is equal
-//           share the process one after another, their fakes restarted on the same ports in
-//           between; one lane per process.
+// (LiteLLM: 7-15 s) makes launches the run's cost, so scenarios share them: with a config format
+// that has a model_list (litellm, json), scenarios whose settings outside the model groups are
+// equal (the same key) are served from ONE config file, each scenario's model groups renamed
+// apart ("s3.1.1-gpt-4o"). Every scenario's fakes get ports of their own within the batch's
+// block, never reused while its router lives, so a router that pools upstream connections can
+// never reach another scenario's fake, and the batch's scenarios may run at once.
 //
 // A lane is a list of scenarios one job runs in order; lanes run in parallel, the biggest
-// process's first, so few processes live at once.
+// batch's first, so few routers live at once.
 #include <cstddef>
 #include <string>
 #include <utility>
@@ -39,7 +36,8 @@ struct LaunchPlan {
   std::vector<std::vector<size_t>> lanes;  // scenario indices; every scenario is in exactly one
 };
 
-LaunchPlan plan_launches(const std::vector<PlanEntry>& entries, bool merged, int jobs);
+// A batch per key (in the order keys first appear) spread over up to `jobs` lanes.
+LaunchPlan plan_launches(const std::vector<PlanEntry>& entries, int jobs);
 
 // The model group `group` of the scenario tagged `tag` in a merged config: "s<tag>-<group>".
 std::string merged_group_name(const std::string& tag, const std::string& group);

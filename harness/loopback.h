@@ -14,8 +14,9 @@ namespace midstream::harness {
 // std::runtime_error.
 uint16_t free_loopback_port();
 
-// The first of `count` consecutive ports, below the kernel's ephemeral range, that are all free on
-// 127.0.0.1 right now (fixed ports for a run's fakes). Throws std::runtime_error when none is found.
+// The first of `count` consecutive ports between 10000 and 19999 (below the kernel's ephemeral
+// range) that are all free on 127.0.0.1 right now (fixed ports for a run's fakes). Throws
+// std::runtime_error when none is found.
 uint16_t free_loopback_block(size_t count);
 
 // Whether 127.0.0.1:port accepts a TCP connection.

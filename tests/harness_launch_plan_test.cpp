@@ -1,7 +1,6 @@
 // Which scenarios share a router process and where their fakes listen (harness/launch_plan.h),
-// the config formats' files (harness/config_formats.h): merged batches spread over lanes with
-// fakes ports of their own, shared batches in one lane on the same ports, model groups renamed
-// apart in a merged config. Pure.
+// the config formats' files (harness/config_formats.h): batches spread over lanes with fakes
+// ports of their own per scenario, model groups renamed apart in a merged config. Pure.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -19,9 +18,9 @@ namespace {
 using testing::ElementsAre;
 using testing::HasSubstr;
 
-TEST(LaunchPlan, MergedBatchesGetPortsOfTheirOwnAndSpreadOverLanes) {
+TEST(LaunchPlan, BatchesGetPortsOfTheirOwnPerScenarioAndSpreadOverLanes) {
   // Scenarios 0, 2, 3 share settings "a"; 1 has "b"; 4 never starts.
-  const auto plan = plan_launches({{"a", 2}, {"b", 3}, {"a", 3}, {"a", 1}, {"", 2}}, true, 2);
+  const auto plan = plan_launches({{"a", 2}, {"b", 3}, {"a", 3}, {"a", 1}, {"", 2}}, 2);
   ASSERT_EQ(plan.batches.size(), 2u);
   EXPECT_THAT(plan.batches[0].members, ElementsAre(0, 2, 3));
   EXPECT_THAT(plan.batches[0].port_offsets, ElementsAre(0, 2, 5));
@@ -36,22 +35,12 @@ TEST(LaunchPlan, MergedBatchesGetPortsOfTheirOwnAndSpreadOverLanes) {
   EXPECT_THAT(plan.lanes[3], ElementsAre(4));
 }
 
-TEST(LaunchPlan, SharedBatchesTakeTurnsOnTheSamePortsInOneLane) {
-  const auto plan = plan_launches({{"x", 2}, {"y", 2}, {"x", 3}}, false, 4);
-  ASSERT_EQ(plan.batches.size(), 2u);
-  EXPECT_THAT(plan.batches[0].port_offsets, ElementsAre(0, 0));
-  EXPECT_EQ(plan.batches[0].ports, 3u);
-  ASSERT_EQ(plan.lanes.size(), 2u);
-  EXPECT_THAT(plan.lanes[0], ElementsAre(0, 2));
-  EXPECT_THAT(plan.lanes[1], ElementsAre(1));
-}
-
 TEST(LaunchPlan, EveryScenarioIsInExactlyOneLane) {
   std::vector<PlanEntry> entries;
   for (int i = 0; i < 50; ++i) entries.push_back({i % 7 == 0 ? "" : "k" + std::to_string(i % 3), 2});
-  for (const bool merged : {true, false}) {
+  for (const int jobs : {1, 4, 64}) {
     std::multiset<size_t> seen;
-    for (const auto& lane : plan_launches(entries, merged, 4).lanes) seen.insert(lane.begin(), lane.end());
+    for (const auto& lane : plan_launches(entries, jobs).lanes) seen.insert(lane.begin(), lane.end());
     ASSERT_EQ(seen.size(), entries.size());
     for (size_t i = 0; i < entries.size(); ++i) EXPECT_EQ(seen.count(i), 1u) << i;
   }
