@@ -51,7 +51,9 @@ struct LiteLLMTargetOptions {
   // A version pinned by peers/litellm/requirements-VERSION.txt; empty: the newest pinned one.
   std::string version;
   std::string peers_dir;     // peers/litellm (data_paths().peers/litellm)
-  std::string install_dir;   // where the venv goes; empty: peer_install_dir("litellm-VERSION")
+  // Where the venv goes; empty: $MIDSTREAM_LITELLM_DIR/litellm-VERSION, else
+  // peer_install_dir("litellm-VERSION") (build/peers/litellm-VERSION for build/cli/midstream).
+  std::string install_dir;
   std::chrono::milliseconds ready_timeout{120'000};
 };
 

@@ -11,6 +11,7 @@
 #include <iostream>
 #include <random>
 #include <regex>
+#include <sstream>
 #include <stdexcept>
 
 #include "harness/child_process.h"
@@ -64,13 +65,19 @@ std::string installed_version(const std::string& executable) {
   return "";
 }
 
-// The FATAL_ERROR line of pip_install.cmake's output ("litellm_pip_install: ..."), else its tail.
+// The message of pip_install.cmake's FATAL_ERROR ("litellm_pip_install: ...", which CMake wraps
+// over indented lines) on one line; else the log's tail.
 std::string install_failure(const std::string& output) {
   const auto at = output.rfind("litellm_pip_install:");
   if (at == std::string::npos) return one_line_tail(output, 600);
-  std::string line = output.substr(at);
-  const auto end = line.find("\n\n");
-  return one_line_tail(line.substr(0, end), 600);
+  std::istringstream lines(output.substr(at));
+  std::string text;
+  for (std::string line; std::getline(lines, line);) {
+    line.erase(0, line.find_first_not_of(' '));
+    if (line.empty() || line.rfind("Call Stack", 0) == 0) break;
+    text += (text.empty() ? "" : " ") + line;
+  }
+  return text;
 }
 
 // Runs peers/litellm/pip_install.cmake for the lock unless it is installed already.
@@ -129,7 +136,11 @@ TargetFactory litellm_target(LiteLLMTargetOptions o) {
     if (std::find(pinned.begin(), pinned.end(), o.version) == pinned.end())
       throw std::runtime_error("litellm@" + o.version + ": not pinned by peers/litellm (pinned: " + list +
                                "); for another LiteLLM give its executable: --target litellm=PATH");
-    if (o.install_dir.empty()) o.install_dir = peer_install_dir("litellm-" + o.version);
+    if (o.install_dir.empty()) {
+      const char* root = std::getenv("MIDSTREAM_LITELLM_DIR");
+      o.install_dir = root && *root ? (fs::path(root) / ("litellm-" + o.version)).string()
+                                    : peer_install_dir("litellm-" + o.version);
+    }
     ensure_installed((fs::path(o.peers_dir) / ("requirements-" + o.version + ".txt")).string(), o.install_dir,
                      o.version);
     o.executable = (fs::path(o.install_dir) / "venv" / "bin" / "litellm").string();
