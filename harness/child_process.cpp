@@ -1,5 +1,6 @@
 #include "harness/child_process.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -81,6 +82,25 @@ void ChildProcess::spawn(const std::vector<std::string>& args, int stdin_fd, int
   own_group_ = own_group;
   pid_ = pid;
   pidfd_ = static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0));  // -1 on old kernels: polled
+}
+
+void ChildProcess::spawn_logged(const std::vector<std::string>& args, int log_fd, const std::string& who,
+                                const std::vector<std::string>* environment, bool own_group) {
+  const int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (null_fd < 0) {
+    const int error = errno;
+    ::close(log_fd);
+    throw std::runtime_error(who + ": cannot open /dev/null: " + errno_text(error));
+  }
+  try {
+    spawn(args, null_fd, log_fd, log_fd, who, environment, own_group);
+  } catch (...) {
+    ::close(null_fd);
+    ::close(log_fd);
+    throw;
+  }
+  ::close(null_fd);
+  ::close(log_fd);
 }
 
 bool ChildProcess::reap(Clock::time_point deadline) {

@@ -40,6 +40,11 @@ class ChildProcess {
   void spawn(const std::vector<std::string>& args, int stdin_fd, int stdout_fd, int stderr_fd,
              const std::string& who, const std::vector<std::string>* environment, bool own_group);
 
+  // spawn() with stdin from /dev/null and stdout and stderr into `log_fd`, which it closes
+  // whatever happens (the router's output, for its error messages).
+  void spawn_logged(const std::vector<std::string>& args, int log_fd, const std::string& who,
+                    const std::vector<std::string>* environment = nullptr, bool own_group = false);
+
   // The child's pid, -1 when none was spawned or it was stopped.
   pid_t pid() const { return pid_; }
   bool running() const { return pid_ > 0 && !status_; }

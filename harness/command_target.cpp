@@ -335,23 +335,9 @@ void LaunchPool::spawn(Batch& b, const std::string& config_path) {
   b.command_text = quoted(argv);
   const std::string log = b.site.dir + "/output.log";
   const int log_fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  const int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-  if (log_fd < 0 || null_fd < 0) {
-    const int error = errno;
-    for (int fd : {log_fd, null_fd})
-      if (fd >= 0) ::close(fd);
-    throw std::runtime_error("cannot open " + log + ": " + errno_text(error));
-  }
-  try {
-    // Forked from the owner thread: the router's parent-death signal follows the harness.
-    owner_.run([&] { b.child.spawn(argv, null_fd, log_fd, log_fd, "launch-command target", &environment_, true); });
-  } catch (...) {
-    ::close(log_fd);
-    ::close(null_fd);
-    throw;
-  }
-  ::close(log_fd);
-  ::close(null_fd);
+  if (log_fd < 0) throw std::runtime_error("cannot open " + log + ": " + errno_text(errno));
+  // Forked from the owner thread: the router's parent-death signal follows the harness.
+  owner_.run([&] { b.child.spawn_logged(argv, log_fd, "launch-command target", &environment_, true); });
   ++b.generation;
 }
 

@@ -102,7 +102,7 @@ LiteLLMTranslation translate_for_litellm(const Scenario& scenario) {
     const std::string why =
         "retry_after_max_ms (a cap on the Retry-After a router waits) has no LiteLLM equivalent: LiteLLM waits a "
         "Retry-After of up to 60 s as given";
-    out.unsupported = out.unsupported ? *out.unsupported + "; " + why : why;
+    append_reason(out.unsupported, why);
   }
   if (out.unsupported) out.config = nlohmann::ordered_json();
   return out;

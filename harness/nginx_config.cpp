@@ -108,7 +108,7 @@ NginxTranslation translate_for_nginx(const Scenario& scenario) {
     const std::string why =
         "stream_timeout_ms (a deadline for the first content) has no nginx equivalent: proxy_read_timeout bounds "
         "the wait for the head and every gap alike, and nginx cannot move on once it has sent the head";
-    out.unsupported = out.unsupported ? *out.unsupported + "; " + why : why;
+    append_reason(out.unsupported, why);
   }
   return out;
 }

@@ -120,14 +120,14 @@ PortkeyTranslation translate_for_portkey(const Scenario& scenario) {
   const int64_t longest_silence = longest_silence_ms(scenario);
   for (const auto& [key, why] : kSilenceTimeouts)
     if (bound_settings.contains(key) && bound_settings[key].get<int64_t>() <= longest_silence)
-      out.unsupported = out.unsupported ? *out.unsupported + "; " + why : why;
+      append_reason(out.unsupported, why);
 
   // A cap on Retry-After matters only when a fake asks for longer than the cap.
   if (retry_after_exceeds_cap(scenario)) {
     const std::string why =
         "retry_after_max_ms (a cap on the Retry-After a router waits) has no Portkey equivalent: Portkey honours "
         "Retry-After on a 429 only, uncapped, and gives up on one of 60 s or more";
-    out.unsupported = out.unsupported ? *out.unsupported + "; " + why : why;
+    append_reason(out.unsupported, why);
   }
   if (out.unsupported) out.config = nlohmann::ordered_json();
   return out;

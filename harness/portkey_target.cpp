@@ -185,23 +185,9 @@ class Gateway {
                                      "--headless",
                                      "--port=" + std::to_string(port_)};
     const int log_fd = ::mkostemps(log_path_.data(), 4, O_CLOEXEC);
-    const int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-    if (log_fd < 0 || null_fd < 0) {
-      const int error = errno;
-      if (log_fd >= 0) ::close(log_fd);
-      if (null_fd >= 0) ::close(null_fd);
-      throw std::runtime_error("portkey target: cannot open " + log_path_ + ": " + errno_text(error));
-    }
+    if (log_fd < 0) throw std::runtime_error("portkey target: cannot open " + log_path_ + ": " + errno_text(errno));
     // The gateway must not outlive the harness: ChildProcess forks it with a parent-death signal.
-    try {
-      child_.spawn(args, null_fd, log_fd, log_fd, "portkey target");
-    } catch (...) {
-      ::close(log_fd);
-      ::close(null_fd);
-      throw;
-    }
-    ::close(log_fd);
-    ::close(null_fd);
+    child_.spawn_logged(args, log_fd, "portkey target");
     ++generation_;
 
     const auto deadline = Clock::now() + options_.start_timeout;

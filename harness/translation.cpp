@@ -31,6 +31,10 @@ std::optional<std::string> Reasons::joined() const {
   return text;
 }
 
+void append_reason(std::optional<std::string>& unsupported, const std::string& why) {
+  unsupported = unsupported ? *unsupported + "; " + why : why;
+}
+
 nlohmann::json placeholder_bound(const Scenario& scenario) {
   std::map<std::string, std::string> placeholders;
   for (const auto& p : scenario.providers) placeholders[p.name] = "http://127.0.0.1:9/v1";

@@ -35,6 +35,9 @@ class Reasons {
   std::vector<std::string> reasons_;
 };
 
+// Adds `why` to an UNSUPPORTED reason (reasons joined with "; ").
+void append_reason(std::optional<std::string>& unsupported, const std::string& why);
+
 // The scenario's router config bound to placeholder URLs (http://127.0.0.1:9/v1 for every fake):
 // enough to translate before any fake runs.
 nlohmann::json placeholder_bound(const Scenario& scenario);

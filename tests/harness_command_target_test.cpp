@@ -17,23 +17,17 @@
 #include "harness/runner.h"
 #include "harness/scenario.h"
 #include "tests/result_helpers.h"
+#include "tests/scenario_helpers.h"
 
 namespace midstream::harness {
 namespace {
+
+using testing_helpers::scenario_by_id;
 
 namespace fs = std::filesystem;
 using reports::Verdict;
 using testing::HasSubstr;
 using testing_helpers::describe;
-
-Scenario scenario_by_id(const std::string& id) {
-  for (const auto& file : find_scenario_files({MIDSTREAM_SCENARIO_DIR})) {
-    auto s = load_scenario(file);
-    if (s.id == id) return s;
-  }
-  ADD_FAILURE() << "no scenario " << id;
-  return {};
-}
 
 // A scenario whose only provider paces its 23 words 150 ms apart: the stream lasts 3.5 s.
 Scenario slow_scenario() {

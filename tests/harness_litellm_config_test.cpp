@@ -9,9 +9,12 @@
 
 #include "harness/litellm_config.h"
 #include "harness/scenario.h"
+#include "tests/scenario_helpers.h"
 
 namespace midstream::harness {
 namespace {
+
+using testing_helpers::scenario_by_id;
 
 using testing::HasSubstr;
 
@@ -30,15 +33,6 @@ nlohmann::json router_config(const nlohmann::json& settings) {
                {"api_key", "sk-r"},
                {"dialect", "openai-responses"}}}}}},
           {"router_settings", settings}};
-}
-
-Scenario scenario_by_id(const std::string& id) {
-  for (const auto& file : find_scenario_files({MIDSTREAM_SCENARIO_DIR})) {
-    auto s = load_scenario(file);
-    if (s.id == id) return s;
-  }
-  ADD_FAILURE() << "no scenario " << id;
-  return {};
 }
 
 TEST(LiteLLMConfig, EachDialectGetsItsModelPrefixAndUrlConvention) {

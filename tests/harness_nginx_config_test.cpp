@@ -13,9 +13,12 @@
 #include "harness/nginx_config.h"
 #include "harness/placeholders.h"
 #include "harness/scenario.h"
+#include "tests/scenario_helpers.h"
 
 namespace midstream::harness {
 namespace {
+
+using testing_helpers::scenario_by_id;
 
 using testing::HasSubstr;
 
@@ -34,15 +37,6 @@ ClientSpec chat_client() {
   ClientSpec client;
   client.request.model = "gpt-4o";
   return client;
-}
-
-Scenario scenario_by_id(const std::string& id) {
-  for (const auto& file : find_scenario_files({MIDSTREAM_SCENARIO_DIR})) {
-    auto s = load_scenario(file);
-    if (s.id == id) return s;
-  }
-  ADD_FAILURE() << "no scenario " << id;
-  return {};
 }
 
 TEST(NginxConfig, TheChainIsAServerAndABackupEachRepeatedPerRetry) {

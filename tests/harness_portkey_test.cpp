@@ -23,21 +23,15 @@
 #include "harness/scenario.h"
 #include "harness/target.h"
 #include "tests/result_helpers.h"
+#include "tests/scenario_helpers.h"
 
 namespace midstream::harness {
 namespace {
 
+using testing_helpers::scenario_by_id;
+
 using reports::Verdict;
 using testing::HasSubstr;
-
-Scenario scenario_by_id(const std::string& id) {
-  for (const auto& file : find_scenario_files({MIDSTREAM_SCENARIO_DIR})) {
-    auto s = load_scenario(file);
-    if (s.id == id) return s;
-  }
-  ADD_FAILURE() << "no scenario " << id;
-  return {};
-}
 
 using testing_helpers::describe;
 using testing_helpers::find_check;
