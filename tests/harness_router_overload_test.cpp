@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "fakes/fake_provider.h"
+#include "harness/time_scale.h"
 #include "net/http_client.h"
 #include "router/config.h"
 #include "router/server.h"
@@ -49,9 +50,11 @@ Answer ask(uint16_t port, const std::string& body) {
 }
 
 TEST(RouterOverload, EveryAcceptedRequestGetsAResponseHead) {
+  // In the machine's time scale: a starved serving thread must not look like a full queue.
+  const harness::TimeScale scale = harness::resolve_time_scale();
   fakes::ProviderConfig provider;
   provider.name = "slow";
-  provider.event_delay_ms = 60;  // about 1.5 s per answer: each stream holds a serving thread
+  provider.event_delay_ms = scale.scale(60);  // about 1.5 s per answer: each holds a thread
   fakes::FakeProvider fake(provider);
   fake.start();
   const auto config = load_router_config(nlohmann::json::parse(R"({"model_list": [{"model_name": "gpt-4o",
@@ -60,7 +63,7 @@ TEST(RouterOverload, EveryAcceptedRequestGetsAResponseHead) {
                                          "overload test");
   ServerOptions options;
   options.threads = 2;
-  options.queue_timeout_ms = 300;
+  options.queue_timeout_ms = scale.scale(300);
   RouterServer router(config, options);
   const uint16_t port = router.start();
 
