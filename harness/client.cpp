@@ -43,9 +43,11 @@ ClientTranscript run_client(const ClientSpec& spec, uint16_t port, net::TimePoin
   request.headers = {{"Content-Type", "application/json"},
                      {"Authorization", "Bearer sk-midstream-client"}};
   if (spec.stream) request.headers.emplace_back("Accept", "text/event-stream");
-  for (const auto& [name, value] : extra_headers) {  // a target's header replaces a default one
+  for (const auto& extra : extra_headers) {  // a target's header replaces a default one
+    // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
+    const std::string& name = extra.first;
     std::erase_if(request.headers, [&](const auto& header) { return ::strcasecmp(header.first.c_str(), name.c_str()) == 0; });
-    request.headers.emplace_back(name, value);
+    request.headers.emplace_back(name, extra.second);
   }
   request.body = client_request_body(spec);
 
