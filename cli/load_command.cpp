@@ -6,7 +6,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
-#include "harness/load.h"
+#include "stress/load.h"
 
 namespace midstream::cli {
 
@@ -97,7 +97,7 @@ int load_command(int argc, char** argv) {
     std::cout << kLoadHelp;
     return 0;
   }
-  harness::LoadOptions options;
+  stress::LoadOptions options;
   options.streams = static_cast<int>(args.integer("--streams", options.streams, 1, 1'000'000));
   options.concurrency = static_cast<int>(args.integer("--concurrency", options.concurrency, 1, 1024));
   options.seconds = static_cast<double>(args.integer("--seconds", 120, 1, 3600));
@@ -111,18 +111,18 @@ int load_command(int argc, char** argv) {
   const bool quiet = args.flag("--quiet");
   if (!args.positionals().empty()) throw UsageError("unexpected argument " + args.positionals().front());
 
-  harness::LoadReport report;
+  stress::LoadReport report;
   try {
-    report = harness::run_load(options, [quiet](const std::string& line) {
+    report = stress::run_load(options, [quiet](const std::string& line) {
       if (!quiet) std::cerr << "load: " << line << std::endl;
     });
   } catch (const std::invalid_argument& error) {
     throw UsageError(error.what());
   }
-  if (json) std::cout << harness::to_json(report).dump(2) << "\n";
-  else std::cout << harness::format_load_report(report);
+  if (json) std::cout << stress::to_json(report).dump(2) << "\n";
+  else std::cout << stress::format_load_report(report);
   // Failed streams mean the figures describe something other than the routers working: exit 1.
-  return harness::load_failed(report) ? 1 : 0;
+  return stress::load_failed(report) ? 1 : 0;
 }
 
 }  // namespace midstream::cli

@@ -19,11 +19,12 @@
 #include "cli/catalogue.h"
 #include "cli/commands.h"
 #include "cli/time_scale_option.h"
-#include "harness/config_formats.h"
+#include "targets/config_formats.h"
 #include "harness/runner.h"
 #include "harness/selector.h"
 #include "harness/scenario.h"
 #include "harness/target.h"
+#include "targets/registry.h"
 #include "reports/format.h"
 #include "reports/reporter.h"
 #include "router/defects.h"
@@ -218,7 +219,7 @@ void print_deployments(const nlohmann::ordered_json& sheet, const std::string& p
 int run_command(int argc, char** argv) {
   Args args(argc, argv, 2);
   if (args.flag("--help") || args.flag("-h")) {
-    std::printf(kRunHelp, indented(harness::kTemplatePlaceholdersHelp, 22).c_str(), kTimeScaleHelp);
+    std::printf(kRunHelp, indented(targets::kTemplatePlaceholdersHelp, 22).c_str(), kTimeScaleHelp);
     return 0;
   }
   harness::RunOptions options;
@@ -236,7 +237,7 @@ int run_command(int argc, char** argv) {
   for (const auto& d : defects)
     if (!router::is_known_defect(d)) throw UsageError("unknown defect '" + d + "' (see `midstream defects`)");
 
-  harness::TargetOptions target_options;
+  targets::TargetOptions target_options;
   target_options.defects = defects;
   target_options.fakes_port_base = fakes_port_base;
   target_options.config_format = args.value("--config-format").value_or("");
@@ -246,25 +247,20 @@ int run_command(int argc, char** argv) {
                                    [](const std::string& spec) { return spec.rfind("cmd=", 0) == 0; });
   if (!any_cmd && (!target_options.config_format.empty() || !target_options.ready_path.empty()))
     throw UsageError("--config-format and --ready-path are for a cmd= target (--target 'cmd=COMMAND')");
-  std::vector<harness::TargetFactory> targets;
-  std::vector<reports::TargetInfo> infos;
-  std::vector<int> caps;  // each target's max_jobs()
+  std::vector<harness::TargetFactory> factories;
+  std::vector<const targets::TargetKind*> kinds;
   std::vector<std::string> url_specs;
   for (const auto& spec : target_specs) {
     try {
-      targets.push_back(harness::make_target_factory(spec, target_options));
+      kinds.push_back(&targets::target_kind(spec));
+      factories.push_back(targets::make_target_factory(spec, target_options));
     } catch (const std::runtime_error& error) {
       throw UsageError(error.what());
     }
-    {
-      const auto probe = targets.back()();
-      infos.push_back(probe->info());
-      caps.push_back(probe->max_jobs());
-    }
-    for (size_t i = 0; i + 1 < infos.size(); ++i)
-      if (infos[i].name == infos.back().name)
-        throw UsageError("two targets named '" + infos.back().name + "': a run holds one column per target name");
-    if (infos.back().name == "url") url_specs.push_back(spec.substr(spec.find('=') + 1));
+    for (size_t i = 0; i + 1 < kinds.size(); ++i)
+      if (kinds[i]->name == kinds.back()->name)
+        throw UsageError("two targets named '" + kinds.back()->name + "': a run holds one column per target name");
+    if (kinds.back()->name == "url") url_specs.push_back(spec.substr(spec.find('=') + 1));
   }
   if (!url_specs.empty() && !scale_given) {
     // A router configured once from the deployments sheet cannot follow a factor measured anew
@@ -280,27 +276,17 @@ int run_command(int argc, char** argv) {
   if (scenarios.empty()) throw UsageError("no scenario matched");
 
   for (const auto& url : url_specs) {
-    const uint16_t router_port = harness::parse_loopback_url(url);
-    size_t most = 0;
-    for (const auto& s : scenarios) most = std::max(most, s.providers.size());
+    std::vector<harness::Scenario> dilated;
+    for (const auto& s : scenarios) dilated.push_back(harness::dilate(s, options.time_scale));
+    targets::UrlRunSheet written;
     try {
-      for (const auto& s : scenarios) harness::fixed_base_urls(s, fakes_port_base);
+      written = targets::write_url_sheet(url, dilated, fakes_port_base, out_dir);
     } catch (const std::runtime_error& error) {
       throw UsageError(error.what());
     }
-    if (router_port >= fakes_port_base && router_port < fakes_port_base + most)
-      throw UsageError("the router's port " + std::to_string(router_port) + " is among the fakes' ports " +
-                       std::to_string(fakes_port_base) + ".." + std::to_string(fakes_port_base + most - 1) +
-                       "; pick another --fakes-port-base");
-    std::vector<harness::Scenario> dilated;
-    for (const auto& s : scenarios) dilated.push_back(harness::dilate(s, options.time_scale));
-    const auto sheet = harness::deployment_sheet(dilated, url, fakes_port_base);
-    std::filesystem::create_directories(out_dir);
-    const std::string path = (std::filesystem::path(out_dir) / "deployments.json").string();
-    std::ofstream file(path);
-    file << sheet.dump(2) << "\n";
-    file.close();
-    if (!file) throw std::runtime_error("cannot write " + path);
+    const auto& sheet = written.sheet;
+    const auto& path = written.path;
+    const size_t most = written.most_providers;
     print_deployments(sheet, path);
     if (deployments_only) {
       std::cout << "wrote " << path << "\n";
@@ -316,14 +302,16 @@ int run_command(int argc, char** argv) {
   std::cerr << "midstream " << MIDSTREAM_VERSION << ": " << scenarios.size() << " scenarios";
   if (!shard.empty()) std::cerr << " (shard " << shard << ")";
   std::cerr << " against ";
-  for (size_t i = 0; i < infos.size(); ++i) std::cerr << (i ? "; " : "") << harness::describe(infos[i]);
+  for (size_t i = 0; i < kinds.size(); ++i)
+    std::cerr << (i ? "; " : "") << harness::describe({kinds[i]->name, kinds[i]->summary,
+                                                      kinds[i]->takes_defects ? defects : std::vector<std::string>{}});
   std::cerr << ", " << options.jobs << " at a time";
-  for (size_t i = 0; i < infos.size(); ++i)
-    if (caps[i] > 0 && caps[i] < options.jobs) std::cerr << " (" << infos[i].name << ": " << caps[i] << ")";
+  for (const auto* kind : kinds)
+    if (kind->max_jobs > 0 && kind->max_jobs < options.jobs) std::cerr << " (" << kind->name << ": " << kind->max_jobs << ")";
   std::cerr << ", time scale x" << reports::format_factor(options.time_scale.factor) << " ("
             << options.time_scale.source << ")\n";
   size_t name_width = 0;
-  for (const auto& info : infos) name_width = std::max(name_width, info.name.size());
+  for (const auto* kind : kinds) name_width = std::max(name_width, kind->name.size());
   options.on_result = [tty, name_width](const reports::ScenarioResult& r, size_t done, size_t total) {
     std::ostringstream line;
     line << "[" << std::setw(3) << done << "/" << total << "] " << std::left
@@ -337,7 +325,7 @@ int run_command(int argc, char** argv) {
   options.on_note = [&notes](const reports::TargetInfo& info, const std::string& note) {
     notes.push_back(info.name + ": " + note);
   };
-  auto results = harness::run_targets(scenarios, targets, options);
+  auto results = harness::run_targets(scenarios, factories, options);
   if (tty) std::cerr << "\r\033[K";
 
   const auto verdicts = {reports::Verdict::Pass, reports::Verdict::NonStrict, reports::Verdict::Safe,

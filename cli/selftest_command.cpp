@@ -14,6 +14,7 @@
 #include "cli/time_scale_option.h"
 #include "harness/runner.h"
 #include "harness/scenario.h"
+#include "targets/registry.h"
 #include "router/defects.h"
 
 namespace midstream::cli {
@@ -51,7 +52,7 @@ int selftest_command(int argc, char** argv) {
   nlohmann::ordered_json report;
   std::cerr << "selftest: " << scenarios.size() << " scenarios, clean reference router, time scale x"
             << options.time_scale.factor << " (" << options.time_scale.source << ")...\n";
-  auto clean = harness::run_scenarios(scenarios, harness::embedded_target(), options);
+  auto clean = harness::run_scenarios(scenarios, targets::embedded_target(), options);
   std::vector<std::string> not_pass;
   for (const auto& r : clean.results)
     if (r.verdict != reports::Verdict::Pass)
@@ -67,7 +68,7 @@ int selftest_command(int argc, char** argv) {
   for (const auto& defect : defects) {
     const std::string name(defect.name);
     std::cerr << "selftest: defect " << name << "...\n";
-    auto results = harness::run_scenarios(scenarios, harness::embedded_target({name}), options);
+    auto results = harness::run_scenarios(scenarios, targets::embedded_target({name}), options);
     std::vector<std::string> failed;
     for (const auto& r : results.results)
       if (r.verdict == reports::Verdict::Fail) failed.push_back(r.scenario);

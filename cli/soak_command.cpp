@@ -9,7 +9,7 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/time_scale_option.h"
-#include "harness/soak.h"
+#include "stress/soak.h"
 
 namespace midstream::cli {
 namespace {
@@ -103,7 +103,7 @@ int soak_command(int argc, char** argv) {
     std::printf(kSoakHelp, kTimeScaleHelp);
     return 0;
   }
-  harness::SoakOptions options;
+  stress::SoakOptions options;
   options.seed = parse_seed(args.value("--seed"), options.seed);
   options.streams = static_cast<int>(args.integer("--streams", options.streams, 1, 10'000'000));
   options.concurrency = static_cast<int>(args.integer("--concurrency", options.concurrency, 1, 64));
@@ -116,16 +116,16 @@ int soak_command(int argc, char** argv) {
   const bool quiet = args.flag("--quiet");
   if (!args.positionals().empty()) throw UsageError("unexpected argument " + args.positionals().front());
 
-  harness::SoakReport report;
+  stress::SoakReport report;
   try {
-    report = harness::run_soak(options, [quiet](const std::string& line) {
+    report = stress::run_soak(options, [quiet](const std::string& line) {
       if (!quiet) std::cerr << "soak: " << line << std::endl;
     });
   } catch (const std::invalid_argument& error) {
     throw UsageError(error.what());
   }
-  if (json) std::cout << harness::to_json(report).dump(2) << "\n";
-  else std::cout << harness::format_soak_report(report);
+  if (json) std::cout << stress::to_json(report).dump(2) << "\n";
+  else std::cout << stress::format_soak_report(report);
   return report.passed() ? 0 : 1;
 }
 

@@ -9,8 +9,11 @@
 #include "harness/runner.h"
 #include "harness/scenario.h"
 #include "harness/time_scale.h"
+#include "targets/registry.h"
 
 namespace midstream::harness {
+using namespace midstream::targets;
+
 namespace {
 
 std::vector<std::string> catalogue() {

@@ -8,8 +8,11 @@
 #include "harness/runner.h"
 #include "harness/scenario.h"
 #include "router/defects.h"
+#include "targets/registry.h"
 
 namespace midstream::harness {
+using namespace midstream::targets;
+
 namespace {
 
 std::vector<Scenario> load_catalogue() {

@@ -10,8 +10,11 @@
 #include "harness/scenario.h"
 #include "router/defects.h"
 #include "wire/sse.h"
+#include "targets/registry.h"
 
 namespace midstream::harness {
+using namespace midstream::targets;
+
 namespace {
 
 const std::string kSeedDir = std::string(MIDSTREAM_SCENARIO_DIR) + "/8-seed-28216/";

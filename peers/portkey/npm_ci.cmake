@@ -2,7 +2,7 @@
 # (@portkey-ai/gateway 1.15.2 with its hono overrides) into a folder of the build tree, so the
 # source tree stays clean.
 #   cmake -DNPM=/usr/bin/npm -DSOURCE_DIR=peers/portkey -DINSTALL_DIR=build/peers/portkey -P npm_ci.cmake
-# Shares its lock and its stamp with harness/portkey_target.cpp, which installs the same way on
+# Shares its lock and its stamp with targets/portkey_target.cpp, which installs the same way on
 # first use (`midstream run --target portkey`), so the two never run npm at once and each skips
 # an install the other finished. Fails with a clear message, never a silent pass.
 foreach(var NPM SOURCE_DIR INSTALL_DIR)
