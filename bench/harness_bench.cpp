@@ -40,7 +40,7 @@ harness::ClientTranscript transcript_of(const std::string& bytes) {
 
 harness::ClientSpec spec_for(wire::Dialect front) {
   harness::ClientSpec spec;
-  spec.front = front == wire::Dialect::OpenAIResponses ? "responses" : "chat";
+  spec.front = front == wire::Dialect::OpenAIResponses ? harness::Front::Responses : harness::Front::Chat;
   spec.request.model = "gpt-4o";
   spec.request.include_usage = true;
   spec.request.messages = {{"user", "Say the answer."}};
@@ -91,7 +91,7 @@ GradedCase continued_case() {
   primary.fault_fired = true;
   primary.text_sent = partial;
   primary.status = 200;
-  primary.ended = "reset";
+  primary.ended = fakes::ExchangeEnd::Reset;
   fakes::JournalEntry backup = primary;
   backup.fault.reset();
   backup.fault_fired = false;
@@ -99,7 +99,7 @@ GradedCase continued_case() {
   backup.partial = partial;
   backup.text_sent = answer.substr(partial.size());
   backup.usage_sent = wire::Usage{12, kDeltas};
-  backup.ended = "completed";
+  backup.ended = fakes::ExchangeEnd::Completed;
   c.journals["primary"] = {primary};
   c.journals["backup"] = {backup};
   return c;
@@ -148,7 +148,7 @@ void register_harness_benchmarks() {
   {
     // The case must grade PASS, or the benchmark would time an early exit.
     const auto view = harness::read_front(graded->scenario.client, graded->transcript);
-    harness::Observation o{graded->scenario, graded->transcript, view, graded->journals, true, "", "billed"};
+    harness::Observation o{graded->scenario, graded->transcript, view, graded->journals, true, "", router::UsagePolicy::Billed};
     const auto verdict = harness::grade(graded->scenario, harness::run_checks(o), o);
     if (verdict.verdict != reports::Verdict::Pass)
       throw std::runtime_error("BM_HarnessChecks: the bench case grades " +
@@ -160,7 +160,7 @@ void register_harness_benchmarks() {
       [graded, events](benchmark::State& state) {
         for (auto _ : state) {
           const auto view = harness::read_front(graded->scenario.client, graded->transcript);
-          harness::Observation o{graded->scenario, graded->transcript, view, graded->journals, true, "", "billed"};
+          harness::Observation o{graded->scenario, graded->transcript, view, graded->journals, true, "", router::UsagePolicy::Billed};
           auto checks = harness::run_checks(o);
           auto verdict = harness::grade(graded->scenario, checks, o);
           benchmark::DoNotOptimize(verdict.verdict);

@@ -310,7 +310,13 @@ int new_scenario_command(int argc, char** argv) {
   auto schema = args.value("--schema");
   if (!args.positionals().empty()) throw UsageError("new-scenario takes no positional arguments");
   if (!id) throw UsageError("--id ID is required (a dotted number like 3.9.1)");
-  if (front != "chat" && front != "responses") throw UsageError("--front is chat or responses, not '" + front + "'");
+  if (!harness::front_from_string(front)) {
+    const auto& names = harness::front_names();
+    std::string known;  // "chat or responses"
+    for (size_t i = 0; i < names.size(); ++i)
+      known += (i == 0 ? "" : i + 1 == names.size() ? " or " : ", ") + names[i];
+    throw UsageError("--front is " + known + ", not '" + front + "'");
+  }
   const auto dialects = split(upstreams, ',');
   if (dialects.empty() || dialects.size() > 5) throw UsageError("--upstreams lists 1 to 5 dialects");
   for (const auto& d : dialects)

@@ -370,7 +370,7 @@ int list_command(int argc, char** argv) {
   for (const auto& s : scenarios) {
     std::string upstreams;
     for (const auto& d : s.upstream_dialects()) upstreams += (upstreams.empty() ? "" : ",") + d;
-    std::cout << std::left << std::setw(9) << s.id << std::setw(10) << s.client.front
+    std::cout << std::left << std::setw(9) << s.id << std::setw(10) << to_string(s.client.front)
               << std::setw(8) << (s.client.stream ? "stream" : "whole") << std::setw(36) << upstreams
               << s.title << "\n";
   }

@@ -35,7 +35,7 @@ class Wire {
   bool write_raw(std::string_view bytes) {
     auto status = net::write_all(ex_.fd.get(), bytes, net::Clock::now() + kWriteTimeout, &ex_.stop);
     if (status == net::IoStatus::Ok) return true;
-    finish(status == net::IoStatus::Stopped ? "stopped" : "peer_closed");
+    finish(status == net::IoStatus::Stopped ? ExchangeEnd::Stopped : ExchangeEnd::PeerClosed);
     return false;
   }
 
@@ -54,11 +54,11 @@ class Wire {
     while (net::Clock::now() < until) {
       auto slice = std::min(until, net::Clock::now() + std::chrono::milliseconds(5));
       if (!net::sleep_until(slice, &ex_.stop)) {
-        finish("stopped");
+        finish(ExchangeEnd::Stopped);
         return false;
       }
       if (net::peer_closed(ex_.fd.get())) {
-        finish("peer_closed");
+        finish(ExchangeEnd::PeerClosed);
         return false;
       }
     }
@@ -73,7 +73,7 @@ class Wire {
     });
   }
 
-  void finish(const std::string& how) {
+  void finish(ExchangeEnd how) {
     if (ended_) return;
     ended_ = true;
     ex_.journal.close(ex_.entry, how);
@@ -119,7 +119,7 @@ std::string status_response(int status, const std::string& body, const std::stri
 
 // An error answer that is not a fault (bad request, wrong path, rejected prefill).
 bool send_plain_error(Exchange& ex, Wire& out, int status, const std::string& message,
-                      const std::string& how, bool keep_alive) {
+                      ExchangeEnd how, bool keep_alive) {
   const std::string body = provider_error_body(ex.config.dialect, status, "", "", message);
   ex.journal.update(ex.entry, [&](JournalEntry& e) {
     e.status = status;
@@ -139,11 +139,11 @@ bool fire_terminal(Wire& out, net::Fd& fd, const FaultSpec& fault) {
   out.fired();
   switch (fault.action) {
     case FaultAction::Reset:
-      out.finish("reset");
+      out.finish(ExchangeEnd::Reset);
       net::close_with_reset(fd);
       return false;
     case FaultAction::Close:
-      out.finish("closed");
+      out.finish(ExchangeEnd::Closed);
       net::close_with_fin(fd);
       return false;
     case FaultAction::Stall:
@@ -288,13 +288,13 @@ bool answer_stream(Exchange& ex, Wire& out, const wire::CanonicalRequest& reques
           bytes += error_frame_at(i, default_stream_error(config.dialect, f.error_type, f.error_code,
                                                           f.error_message));
           if (!out.write_chunk(bytes) || !out.write_raw(net::kLastChunk)) return false;
-          out.finish("error_event");
+          out.finish(ExchangeEnd::ErrorEvent);
           return keep_alive;  // the HTTP exchange itself ended cleanly
         }
         case FaultAction::Truncate:
           out.fired();
           if (!out.write_raw(net::kLastChunk)) return false;
-          out.finish("truncated");
+          out.finish(ExchangeEnd::Truncated);
           return keep_alive;
         case FaultAction::Malformed: {
           out.fired();
@@ -327,7 +327,7 @@ bool answer_stream(Exchange& ex, Wire& out, const wire::CanonicalRequest& reques
     if (!write_frame(frames[i].bytes)) return false;
   }
   if (!out.write_raw(net::kLastChunk)) return false;
-  out.finish("completed");
+  out.finish(ExchangeEnd::Completed);
   return keep_alive;
 }
 
@@ -368,7 +368,7 @@ bool answer_whole(Exchange& ex, Wire& out, const ModelReply& reply,
     e.usage_trail.push_back({written_ms, reply.usage});
     e.response_bytes = body.substr(0, kResponseCapture);
   });
-  out.finish("completed");
+  out.finish(ExchangeEnd::Completed);
   return keep_alive;
 }
 
@@ -378,7 +378,7 @@ void fire_on_connect(Exchange& exchange, const FaultSpec& fault) {
   Wire out(exchange);
   if (fire_terminal(out, exchange.fd, fault)) {
     // A stall at on_connect ends with a FIN once it is over: the connection never answers.
-    out.finish("closed");
+    out.finish(ExchangeEnd::Closed);
     net::close_with_fin(exchange.fd);
   }
 }
@@ -397,7 +397,7 @@ bool answer_exchange(Exchange& ex, const net::RequestHead& head, const std::stri
     return send_plain_error(ex, out, 404,
                             "midstream fake '" + ex.config.name + "' serves POST " +
                                 std::string(wire::request_path(ex.config.dialect)) + " only",
-                            "bad_request", keep_alive);
+                            ExchangeEnd::BadRequest, keep_alive);
 
   auto json = nlohmann::json::parse(body, nullptr, false);
   wire::RequestError error;
@@ -408,7 +408,7 @@ bool answer_exchange(Exchange& ex, const net::RequestHead& head, const std::stri
     return send_plain_error(ex, out, 400,
                             "Invalid request" + (error.pointer.empty() ? "" : " at " + error.pointer) +
                                 ": " + error.message,
-                            "bad_request", keep_alive);
+                            ExchangeEnd::BadRequest, keep_alive);
   // What the request is (a continuation, and of which partial) is journaled before any fault
   // fires, so a continuation that meets a fault before its status line still reads as one.
   ModelReply reply = answer_request(*request, ex.config.answer);
@@ -430,7 +430,7 @@ bool answer_exchange(Exchange& ex, const net::RequestHead& head, const std::stri
       });
       if (!out.write_raw(status_response(fault->status, error_body, fault->retry_after, keep_alive)))
         return false;
-      out.finish("status");
+      out.finish(ExchangeEnd::Status);
       return keep_alive;
     }
     if (!fire_terminal(out, ex.fd, *fault)) return false;
@@ -438,7 +438,7 @@ bool answer_exchange(Exchange& ex, const net::RequestHead& head, const std::stri
 
   if (ex.config.dialect == wire::Dialect::Anthropic || ex.config.reject_prefill) {
     auto verdict = check_prefill(*request, ex.config.reject_prefill);
-    if (verdict.rejected) return send_plain_error(ex, out, 400, verdict.message, "rejected", keep_alive);
+    if (verdict.rejected) return send_plain_error(ex, out, 400, verdict.message, ExchangeEnd::Rejected, keep_alive);
   }
 
   if (ex.config.tool_call && !reply.mismatch)

@@ -1,10 +1,27 @@
 #include "fakes/journal.h"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
+#include <ostream>
+#include <utility>
 
 namespace midstream::fakes {
 namespace {
+
+constexpr std::array<std::pair<ExchangeEnd, std::string_view>, 11> kEnds{{
+    {ExchangeEnd::Open, "open"},
+    {ExchangeEnd::Completed, "completed"},
+    {ExchangeEnd::Reset, "reset"},
+    {ExchangeEnd::Closed, "closed"},
+    {ExchangeEnd::Truncated, "truncated"},
+    {ExchangeEnd::Status, "status"},
+    {ExchangeEnd::ErrorEvent, "error_event"},
+    {ExchangeEnd::PeerClosed, "peer_closed"},
+    {ExchangeEnd::Stopped, "stopped"},
+    {ExchangeEnd::Rejected, "rejected"},
+    {ExchangeEnd::BadRequest, "bad_request"},
+}};
 
 bool is_secret_header(std::string name) {
   std::transform(name.begin(), name.end(), name.begin(),
@@ -14,6 +31,20 @@ bool is_secret_header(std::string name) {
 }
 
 }  // namespace
+
+std::string_view to_string(ExchangeEnd end) {
+  for (const auto& [value, name] : kEnds)
+    if (value == end) return name;
+  return "unknown";
+}
+
+std::optional<ExchangeEnd> exchange_end_from_string(std::string_view name) {
+  for (const auto& [value, known] : kEnds)
+    if (known == name) return value;
+  return std::nullopt;
+}
+
+std::ostream& operator<<(std::ostream& out, ExchangeEnd end) { return out << to_string(end); }
 
 net::HeaderList redact_headers(const net::HeaderList& headers) {
   net::HeaderList out = headers;
@@ -57,7 +88,7 @@ nlohmann::json to_json(const JournalEntry& e) {
                                                    {"output_tokens", e.usage_sent->output_tokens}}
                                   : nlohmann::json(nullptr)},
       {"usage_trail", usage_trail_json(e.usage_trail)},
-      {"ended", e.ended},
+      {"ended", to_string(e.ended)},
       {"ended_ms", e.ended_ms},
   };
   return j;
@@ -78,7 +109,6 @@ int Journal::open(JournalEntry entry) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     entry.index = cleared_ + static_cast<int>(entries_.size()) + 1;
-    if (entry.ended.empty()) entry.ended = "open";
     index = entry.index;
     entries_.push_back(std::move(entry));
   }
@@ -86,10 +116,10 @@ int Journal::open(JournalEntry entry) {
   return index;
 }
 
-void Journal::close(int index, const std::string& how) {
+void Journal::close(int index, ExchangeEnd how) {
   const double at = now_ms();
   update(index, [&](JournalEntry& e) {
-    if (e.ended == "open") {
+    if (e.ended == ExchangeEnd::Open) {
       e.ended = how;
       e.ended_ms = at;
     }
@@ -121,7 +151,7 @@ bool Journal::wait_until_idle(Clock::time_point deadline) const {
   std::unique_lock<std::mutex> lock(mutex_);
   return changed_.wait_until(lock, deadline, [&] {
     return std::all_of(entries_.begin(), entries_.end(),
-                       [](const JournalEntry& e) { return e.ended != "open"; });
+                       [](const JournalEntry& e) { return e.ended != ExchangeEnd::Open; });
   });
 }
 

@@ -3,9 +3,11 @@
 // fired, with times relative to a shared epoch. Thread-safe; waits take a deadline.
 #include <chrono>
 #include <condition_variable>
+#include <iosfwd>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -17,6 +19,27 @@
 namespace midstream::fakes {
 
 using Clock = std::chrono::steady_clock;
+
+// How a fake's exchange ended. Its name (to_string) is what the journal's JSON and the admin
+// API say; a new way to end is a value here and its row in journal.cpp's table.
+enum class ExchangeEnd {
+  Open,        // not ended yet
+  Completed,   // the whole answer was written
+  Reset,       // a reset fault: the connection was reset
+  Closed,      // a close fault, or a connection faulted before its request: closed
+  Truncated,   // a truncate fault: the stream stopped short of its terminator
+  Status,      // a status fault: an HTTP error answer
+  ErrorEvent,  // an error_event fault: the dialect's in-band error
+  PeerClosed,  // the router closed the connection first
+  Stopped,     // the fake was stopped mid-exchange
+  Rejected,    // a prefill continuation the fake refuses (400)
+  BadRequest,  // a request the fake could not read, or a wrong path (400 or 404)
+};
+
+std::string_view to_string(ExchangeEnd end);
+// The value a name stands for; nullopt for a name no value has.
+std::optional<ExchangeEnd> exchange_end_from_string(std::string_view name);
+std::ostream& operator<<(std::ostream& out, ExchangeEnd end);  // the name: readable test failures
 
 struct JournalEntry {
   int index = 0;              // 1-based request number at this provider
@@ -42,8 +65,7 @@ struct JournalEntry {
   };
   std::vector<SentUsage> usage_trail;     // every usage written, in order (usage_sent is the last)
   std::string response_bytes; // what was written after the head, capped
-  std::string ended;          // "open", "completed", "reset", "closed", "truncated", "status",
-                              // "error_event", "peer_closed", "stopped", "rejected", "bad_request"
+  ExchangeEnd ended = ExchangeEnd::Open;
   double ended_ms = 0;
 };
 
@@ -72,7 +94,7 @@ class Journal {
     }
     changed_.notify_all();
   }
-  void close(int index, const std::string& how);
+  void close(int index, ExchangeEnd how);
 
   std::vector<JournalEntry> entries() const;
   size_t size() const;

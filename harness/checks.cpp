@@ -87,7 +87,7 @@ MaybeUsage plus(const MaybeUsage& a, const MaybeUsage& b) {
 // that is the last usage written before a stall the router then waited out, or any later one,
 // or none, depending on a race no journal can settle. All of those are accepted, and said.
 std::vector<MaybeUsage> readable_usage(const fakes::JournalEntry& e) {
-  if (e.ended != "peer_closed" || e.usage_trail.empty()) return {e.usage_sent};
+  if (e.ended != fakes::ExchangeEnd::PeerClosed || e.usage_trail.empty()) return {e.usage_sent};
   const bool stalled = e.fault_fired && e.fault && e.fault->action == fakes::FaultAction::Stall;
   MaybeUsage settled;
   size_t first_open = 0;
@@ -124,14 +124,14 @@ ExpectedUsage expected_usage(const Observation& o) {
         }
       out.accepted = std::move(next);
     }
-  if (o.usage_policy == "served") return {{serving ? serving->usage_sent : std::nullopt}, {}};
+  if (o.usage_policy == router::UsagePolicy::Served) return {{serving ? serving->usage_sent : std::nullopt}, {}};
   return out;
 }
 
-std::string expected_usage_text(const ExpectedUsage& expected, const std::string& policy) {
+std::string expected_usage_text(const ExpectedUsage& expected, router::UsagePolicy policy) {
   std::string text = usage_text(expected.accepted.front());
   for (size_t i = 1; i < expected.accepted.size(); ++i) text += "; or " + usage_text(expected.accepted[i]);
-  text += " (" + policy;
+  text += " (" + std::string(router::to_string(policy));
   if (!expected.in_flight.empty()) {
     text += "; the router abandoned";
     for (size_t i = 0; i < expected.in_flight.size(); ++i) text += (i ? ", " : " ") + expected.in_flight[i];
@@ -157,9 +157,9 @@ std::vector<CheckResult> run_checks(const Observation& o) {
     std::vector<std::string> missed;
     for (const auto& [name, entries] : o.journals)
       for (const auto& entry : entries)
-        if (entry.fault && !entry.fault_fired && entry.ended != "peer_closed")
+        if (entry.fault && !entry.fault_fired && entry.ended != fakes::ExchangeEnd::PeerClosed)
           missed.push_back(name + " request " + std::to_string(entry.index) + " (" +
-                           entry.fault->describe() + ", ended " + entry.ended + ")");
+                           entry.fault->describe() + ", ended " + std::string(fakes::to_string(entry.ended)) + ")");
     std::string actual = missed.empty() ? "every reached fault fired" : "";
     for (const auto& m : missed) actual += (actual.empty() ? "did not fire: " : "; ") + m;
     add(check::kFaultFired, Severity::Must, missed.empty(), "every planned fault that a request reached fires",
@@ -258,7 +258,7 @@ std::vector<CheckResult> run_checks(const Observation& o) {
   }
 
   // The Responses lifecycle: the done and completed texts repeat exactly what the deltas said.
-  if (o.client.status == 200 && o.front.streamed && s.client.front == "responses" && !o.client.disconnected) {
+  if (o.client.status == 200 && o.front.streamed && s.client.front == Front::Responses && !o.client.disconnected) {
     const auto& life = o.front.responses;
     std::vector<std::string> problems;
     for (const auto& done : life.text_done)
@@ -284,8 +284,8 @@ std::vector<CheckResult> run_checks(const Observation& o) {
     else if (o.client.status == 200)
       add(check::kErrorShape, Severity::Must,
           !o.front.errors.empty() && !o.front.terminator &&
-              (s.client.front != "responses" || o.front.responses.failed == 1),
-          s.client.front == "responses" ? "an error event and response.failed, no response.completed"
+              (s.client.front != Front::Responses || o.front.responses.failed == 1),
+          s.client.front == Front::Responses ? "an error event and response.failed, no response.completed"
                                         : "the front's in-band error, no terminator",
           o.front.errors.empty() ? "no error event" : "error event" + std::string(o.front.terminator ? " and a terminator" : ""));
   }
@@ -343,7 +343,7 @@ std::vector<CheckResult> run_checks(const Observation& o) {
   // usage
   const bool wants_usage = e.usage.value_or(e.outcome == Outcome::Complete && !o.client.disconnected &&
                                             (!s.client.stream || s.client.request.include_usage ||
-                                             s.client.front == "responses"));
+                                             s.client.front == Front::Responses));
   if (wants_usage) {
     const ExpectedUsage expected = expected_usage(o);
     const bool ok = std::find(expected.accepted.begin(), expected.accepted.end(), o.front.usage) !=
@@ -374,11 +374,11 @@ std::vector<CheckResult> run_checks(const Observation& o) {
     if (!entries.empty()) {
       const auto& last = entries.back();
       const double after = last.ended_ms - o.client.disconnect_ms;
-      ok = last.ended == "peer_closed" && after <= close_bound_ms;
+      ok = last.ended == fakes::ExchangeEnd::PeerClosed && after <= close_bound_ms;
       std::ostringstream text;
       text.precision(0);
-      text << std::fixed << "ended " << last.ended;
-      if (last.ended != "open") text << " " << after << " ms after the client hung up";
+      text << std::fixed << "ended " << fakes::to_string(last.ended);
+      if (last.ended != fakes::ExchangeEnd::Open) text << " " << after << " ms after the client hung up";
       actual = text.str();
     }
     add(check::kUpstreamClosed, Severity::Must, ok,

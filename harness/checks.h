@@ -9,6 +9,7 @@
 #include "harness/client.h"
 #include "harness/front_view.h"
 #include "harness/scenario.h"
+#include "router/config.h"
 #include "reports/results.h"
 
 namespace midstream::harness {
@@ -20,7 +21,7 @@ struct Observation {
   std::map<std::string, std::vector<fakes::JournalEntry>> journals;  // provider -> entries
   bool router_alive = true;
   std::string router_alive_detail;
-  std::string usage_policy = "billed";
+  router::UsagePolicy usage_policy = router::UsagePolicy::Billed;
   double time_scale = 1.0;  // the run's dilation: harness-side bounds are multiplied by it
 };
 

@@ -12,20 +12,16 @@ double ms_since(net::TimePoint epoch) {
   return std::chrono::duration<double, std::milli>(net::Clock::now() - epoch).count();
 }
 
-wire::Dialect front_dialect(const ClientSpec& spec) {
-  return spec.front == "responses" ? wire::Dialect::OpenAIResponses : wire::Dialect::OpenAIChat;
-}
-
 }  // namespace
 
 std::string client_path(const ClientSpec& spec) {
-  return std::string(wire::request_path(front_dialect(spec)));
+  return std::string(wire::request_path(front_dialect(spec.front)));
 }
 
 std::string client_request_body(const ClientSpec& spec) {
   wire::CanonicalRequest request = spec.request;
   request.stream = spec.stream;
-  auto body = wire::encode_request(front_dialect(spec), request);
+  auto body = wire::encode_request(front_dialect(spec.front), request);
   // disable_fallbacks is a router extension: encode_request leaves it to the router, so the
   // client adds it itself.
   if (spec.request.disable_fallbacks) body["disable_fallbacks"] = true;
@@ -64,7 +60,7 @@ ClientTranscript run_client(const ClientSpec& spec, uint16_t port, net::TimePoin
   t.headers = stream.head().headers;
 
   // Counts text deltas on the fly, for a client that hangs up mid-stream.
-  auto decoder = wire::make_decoder(front_dialect(spec));
+  auto decoder = wire::make_decoder(front_dialect(spec.front));
   wire::SseFramer framer;
   int deltas = 0;
   std::vector<wire::StreamEvent> events;

@@ -36,11 +36,6 @@ bool router_alive(uint16_t port, std::string* detail) {
   return true;  // any HTTP answer means the process still serves
 }
 
-std::string usage_policy_of(const nlohmann::json& router) {
-  const auto settings = router.value("router_settings", nlohmann::json::object());
-  return settings.value("usage_policy", "billed");
-}
-
 reports::ScenarioResult base_result(const Scenario& s, const reports::TargetInfo& target) {
   reports::ScenarioResult r;
   r.scenario = s.id;
@@ -50,7 +45,7 @@ reports::ScenarioResult base_result(const Scenario& s, const reports::TargetInfo
   r.refs = s.refs;
   r.file = s.file;
   r.target = target.name;
-  r.front = s.client.front;
+  r.front = std::string(to_string(s.client.front));
   r.stream = s.client.stream;
   r.upstreams = s.upstream_dialects();
   return r;
@@ -64,7 +59,7 @@ void record_attempts(const Scenario& s, const std::map<std::string, std::vector<
       a.provider = name;
       a.dialect = std::string(wire::to_string(s.provider(name)->dialect));
       a.index = e.index;
-      a.outcome = e.ended;
+      a.outcome = std::string(fakes::to_string(e.ended));
       a.fault = e.fault ? e.fault->describe() : "";
       a.fault_fired = e.fault_fired;
       a.continuation = e.continuation;
@@ -117,7 +112,7 @@ reports::ScenarioResult run_scenario(const Scenario& original, const TargetFacto
     return r;
   };
   if (!target->supports_front(s.client.front))
-    return finish(reports::Verdict::Unsupported, "the target does not serve the " + s.client.front + " front");
+    return finish(reports::Verdict::Unsupported, "the target does not serve the " + std::string(to_string(s.client.front)) + " front");
   try {
     if (const auto why = target->unsupported_reason(s)) return finish(reports::Verdict::Unsupported, *why);
   } catch (const std::exception& error) {
@@ -157,7 +152,7 @@ reports::ScenarioResult run_scenario(const Scenario& original, const TargetFacto
   fleet.stop();
 
   const FrontView view = read_front(s.client, transcript);
-  Observation observation{s, transcript, view, journals, alive, alive_detail, usage_policy_of(s.router),
+  Observation observation{s, transcript, view, journals, alive, alive_detail, s.usage_policy,
                           scale.factor};
   r.checks = run_checks(observation);
   record_attempts(s, journals, r);

@@ -50,7 +50,8 @@ void parse_client(Scenario& s, const nlohmann::json& json, const std::string& po
                   const nlohmann::json* client_json) {
   ObjectReader reader(json, s.file, pointer);
   ClientSpec& c = s.client;
-  c.front = reader.enum_or("front", "chat", {"chat", "responses"});
+  // enum_or takes only a listed name, so the lookup always finds its front.
+  c.front = *front_from_string(reader.enum_or("front", std::string(to_string(Front::Chat)), front_names()));
   c.stream = reader.bool_or("stream", true);
   c.request.stream = c.stream;
   c.request.model = reader.string_or("model", "");
@@ -169,8 +170,9 @@ std::vector<std::string> placeholders(const std::string& text) {
   return names;
 }
 
-// Placeholders must name providers; the router config must load once they are bound.
-void validate_router(const Scenario& s) {
+// Placeholders must name providers; the router config must load once they are bound. Returns
+// it as loaded.
+router::RouterConfig validate_router(const Scenario& s) {
   std::map<std::string, std::string> urls;
   for (const auto& p : s.providers) urls[p.name] = "http://127.0.0.1:9/v1";
   std::function<void(const nlohmann::json&, const std::string&)> walk =
@@ -189,7 +191,7 @@ void validate_router(const Scenario& s) {
       };
   walk(s.router, "/router");
   try {
-    router::load_router_config(bind_router_config(s.router, urls), s.file);
+    return router::load_router_config(bind_router_config(s.router, urls), s.file);
   } catch (const ConfigError& error) {
     throw ConfigError(s.file, "/router" + error.pointer(), error.expected());
   }
@@ -281,7 +283,7 @@ Scenario parse_scenario(const nlohmann::json& json, const std::string& file) {
                         "the same tool call for every provider (one model, one answer)");
   if (!reader.is_object("router")) reader.fail("router", "a router config object");
   s.router = reader.raw("router");
-  validate_router(s);
+  s.usage_policy = validate_router(s).settings.usage_policy;
   const nlohmann::json* client = reader.has("client") ? &reader.raw("client") : nullptr;
   if (!reader.has("request")) reader.fail("request", "the client request object");
   parse_client(s, reader.raw("request"), "/request", client);

@@ -10,6 +10,8 @@
 #include <nlohmann/json.hpp>
 
 #include "fakes/provider_config.h"
+#include "harness/front.h"
+#include "router/config.h"
 #include "wire/request.h"
 
 namespace midstream::harness {
@@ -17,7 +19,7 @@ namespace midstream::harness {
 enum class Outcome { Complete, Error };
 
 struct ClientSpec {
-  std::string front = "chat";       // "chat" | "responses"
+  Front front = Front::Chat;
   bool stream = true;
   wire::CanonicalRequest request;   // model, messages, include_usage, disable_fallbacks, extra
   int disconnect_after_deltas = -1; // close the connection after N text deltas (-1: never)
@@ -46,6 +48,7 @@ struct Scenario {
   std::vector<std::string> refs;  // public issues
   std::vector<fakes::ProviderConfig> providers;
   nlohmann::json router;          // router config with {{provider}} placeholders
+  router::UsagePolicy usage_policy = router::UsagePolicy::Billed;  // its usage_policy, as loaded
   ClientSpec client;
   Expectation expect;
 

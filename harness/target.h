@@ -41,7 +41,7 @@ class Target {
   virtual uint16_t start(const nlohmann::json& router_config) = 0;
   virtual void stop() = 0;
   // Fronts ("chat", "responses") the target serves; others grade UNSUPPORTED.
-  virtual bool supports_front(const std::string& front) const = 0;
+  virtual bool supports_front(Front front) const = 0;
 
   // How the router ended on its own, when it is known to have (a router process that exited
   // or was killed before stop()): e.g. "exited with status 3", "was killed by signal 9

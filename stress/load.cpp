@@ -161,7 +161,7 @@ struct StreamSample {
 // The request every load stream sends (a marker in its message tells the journals apart).
 ClientSpec load_client_spec() {
   ClientSpec spec;
-  spec.front = "chat";
+  spec.front = harness::Front::Chat;
   spec.stream = true;
   spec.request.model = "gpt-4o";
   spec.request.include_usage = true;
@@ -358,7 +358,7 @@ class EmbeddedLoadTarget : public Target {
   reports::TargetInfo info() const override {
     return {"embedded", "reference router (in-process, " + std::to_string(options_.threads) + " threads)", {}};
   }
-  bool supports_front(const std::string&) const override { return true; }
+  bool supports_front(harness::Front) const override { return true; }
   uint16_t start(const nlohmann::json& config) override {
     server_ = std::make_unique<router::RouterServer>(router::load_router_config(config, "midstream load"), options_);
     return server_->start();

@@ -195,7 +195,7 @@ std::string SoakStreamPlan::chain_key() const {
 }
 
 std::string SoakStreamPlan::describe() const {
-  std::string text = front + " over ";
+  std::string text = std::string(to_string(front)) + " over ";
   for (size_t i = 0; i < chain.size(); ++i) {
     const auto& d = chain[i];
     text += (i ? " -> [" : "[") + std::string(to_string(d.upstream)) + ": ";
@@ -214,7 +214,7 @@ SoakStreamPlan plan_stream(uint64_t seed, int index, double fault_rate) {
   SoakStreamPlan plan;
   plan.seed = seed;
   plan.index = index;
-  plan.front = rng.chance(0.5) ? "chat" : "responses";
+  plan.front = rng.chance(0.5) ? harness::Front::Chat : harness::Front::Responses;
   const int length = rng.chance(0.5) ? 2 : 3;
   for (int i = 0; i < length; ++i)
     plan.chain.push_back({static_cast<SoakUpstream>(rng.below(kSoakUpstreams)), {}, {}});
@@ -320,7 +320,7 @@ SoakStreamResult judge_stream(const SoakStreamPlan& plan, const ClientSpec& spec
                               const ClientTranscript& transcript,
                               const std::vector<fakes::ProviderConfig>& providers,
                               const std::map<std::string, std::vector<fakes::JournalEntry>>& journals,
-                              const std::vector<std::string>& left_open, const std::string& usage_policy,
+                              const std::vector<std::string>& left_open, router::UsagePolicy usage_policy,
                               const TimeScale& scale) {
   SoakStreamResult r;
   r.index = plan.index;
@@ -350,7 +350,7 @@ SoakStreamResult judge_stream(const SoakStreamPlan& plan, const ClientSpec& spec
       if (entry.fault_fired) {
         ++r.faults_fired;
         ++r.fired_kinds[fault_kind(*entry.fault)];
-      } else if (entry.ended != "peer_closed") {
+      } else if (entry.ended != fakes::ExchangeEnd::PeerClosed) {
         ++r.faults_unreached;  // e.g. after_deltas:20 on a continuation that carries 8 deltas
       }
     }
@@ -396,7 +396,7 @@ namespace {
 using Clock = net::Clock;
 
 constexpr auto kJournalSettle = std::chrono::milliseconds(3000);
-constexpr const char* kUsagePolicy = "billed";
+constexpr router::UsagePolicy kUsagePolicy = router::UsagePolicy::Billed;
 constexpr wire::Dialect kDialects[] = {wire::Dialect::OpenAIChat, wire::Dialect::OpenAIResponses,
                                        wire::Dialect::Anthropic};
 

@@ -54,7 +54,7 @@ struct SoakDeploymentPlan {
 struct SoakStreamPlan {
   uint64_t seed = 0;
   int index = 0;
-  std::string front = "chat";              // "chat" | "responses" (always streamed)
+  harness::Front front = harness::Front::Chat;  // always streamed
   std::vector<SoakDeploymentPlan> chain;   // 2-3 deployments: the primary, then its fallbacks
   int planned_faults() const;              // script entries and persistent faults with a fault
   // The router's model group for this chain shape: "openai-chat>anthropic-prefill".
@@ -123,7 +123,7 @@ SoakStreamResult judge_stream(const SoakStreamPlan& plan, const ClientSpec& spec
                               const std::vector<fakes::ProviderConfig>& providers,
                               const std::map<std::string, std::vector<fakes::JournalEntry>>& journals,
                               const std::vector<std::string>& left_open,
-                              const std::string& usage_policy, const TimeScale& scale = {});
+                              router::UsagePolicy usage_policy, const TimeScale& scale = {});
 
 // ---------------------------------------------------------------------------------------------
 // The run (I/O).

@@ -404,7 +404,7 @@ class CommandTarget : public Target {
     const auto& o = pool_->options();
     return {o.name, o.description, {}};
   }
-  bool supports_front(const std::string& front) const override {
+  bool supports_front(harness::Front front) const override {
     const auto& fronts = pool_->options().fronts;
     return std::find(fronts.begin(), fronts.end(), front) != fronts.end();
   }

@@ -28,7 +28,7 @@ struct CommandTargetOptions {
   std::vector<std::string> set_environment;    // "NAME=VALUE" over the harness's environment
   std::vector<std::string> unset_environment;  // names removed from it
   net::HeaderList headers;    // added to every client request (and the readiness GET)
-  std::vector<std::string> fronts = {"chat", "responses"};
+  std::vector<harness::Front> fronts = {harness::Front::Chat, harness::Front::Responses};
   std::vector<std::string> program_dirs;  // also searched for COMMAND's program (e.g. /usr/sbin)
   std::chrono::milliseconds ready_timeout{60'000};
   std::chrono::milliseconds stop_timeout{5'000};

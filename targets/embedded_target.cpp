@@ -31,7 +31,7 @@ class EmbeddedTarget : public Target {
     server_.reset();
   }
 
-  bool supports_front(const std::string&) const override { return true; }
+  bool supports_front(harness::Front) const override { return true; }
 
  private:
   std::vector<std::string> defects_;

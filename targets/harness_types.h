@@ -11,6 +11,7 @@ using harness::bind_router_config;
 using harness::ClientSpec;
 using harness::data_paths;
 using harness::DataPaths;
+using harness::Front;
 using harness::peer_install_dir;
 using harness::Scenario;
 using harness::Target;

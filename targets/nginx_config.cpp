@@ -35,15 +35,11 @@ std::optional<std::string> upstream_address(const std::string& api_base) {
   return match[1].str();
 }
 
-wire::Dialect front_dialect(const std::string& front) {
-  return front == "responses" ? wire::Dialect::OpenAIResponses : wire::Dialect::OpenAIChat;
-}
-
 void chain_reasons(const std::vector<const router::Deployment*>& chain, const ClientSpec& client, Reasons& reasons) {
-  const wire::Dialect wanted = front_dialect(client.front);
+  const wire::Dialect wanted = harness::front_dialect(client.front);
   for (const auto* d : chain) {
     if (d->dialect != wanted)
-      reasons.add("the " + client.front + " front over an " + std::string(wire::to_string(d->dialect)) +
+      reasons.add("the " + std::string(harness::to_string(client.front)) + " front over an " + std::string(wire::to_string(d->dialect)) +
                   " upstream: nginx passes the request as it is and cannot translate between dialects");
     if (!upstream_address(d->api_base))
       reasons.add("api_base " + d->api_base + ": nginx passes the client's path on, so a deployment must be at "

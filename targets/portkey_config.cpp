@@ -58,14 +58,14 @@ constexpr Inexpressible kSilenceTimeouts[] = {
 // bridges it to an upstream of this dialect. Portkey sends the chat front to an openai
 // provider's /chat/completions and the Responses front to its /responses, as they are; only
 // the anthropic provider translates (chat completions to /messages).
-std::optional<std::string> dialect_gap(const std::string& front, wire::Dialect dialect) {
-  if (front == "chat" && dialect == wire::Dialect::OpenAIResponses)
+std::optional<std::string> dialect_gap(Front front, wire::Dialect dialect) {
+  if (front == Front::Chat && dialect == wire::Dialect::OpenAIResponses)
     return "the chat front over an openai-responses upstream: Portkey sends /v1/chat/completions to an openai "
            "provider's /chat/completions as is and cannot bridge it to a Responses-only API";
-  if (front == "responses" && dialect == wire::Dialect::OpenAIChat)
+  if (front == Front::Responses && dialect == wire::Dialect::OpenAIChat)
     return "the Responses front over an openai-chat upstream: Portkey sends /v1/responses to an openai "
            "provider's /responses as is and cannot bridge it to a chat-completions-only API";
-  if (front == "responses" && dialect == wire::Dialect::Anthropic)
+  if (front == Front::Responses && dialect == wire::Dialect::Anthropic)
     return "the Responses front over an anthropic upstream: Portkey 1.15.2 has no Responses API for its "
            "anthropic provider";
   return std::nullopt;

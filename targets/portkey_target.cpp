@@ -247,7 +247,9 @@ class PortkeyTarget : public Target {
       : gateway_(std::move(gateway)), description_(std::move(description)) {}
 
   reports::TargetInfo info() const override { return {"portkey", description_, {}}; }
-  bool supports_front(const std::string& front) const override { return front == "chat" || front == "responses"; }
+  bool supports_front(harness::Front front) const override {
+    return front == harness::Front::Chat || front == harness::Front::Responses;
+  }
 
   std::optional<std::string> unsupported_reason(const Scenario& scenario) const override {
     return translate_for_portkey(scenario).unsupported;

@@ -68,7 +68,7 @@ class ProcessTarget : public Target {
             options_.defects};
   }
 
-  bool supports_front(const std::string&) const override { return true; }
+  bool supports_front(harness::Front) const override { return true; }
 
   uint16_t start(const nlohmann::json& router_config) override {
     if (child_.pid() > 0) throw std::runtime_error("process target already started");

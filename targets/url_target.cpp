@@ -44,7 +44,7 @@ class UrlTarget : public Target {
   }
 
   void stop() override {}
-  bool supports_front(const std::string&) const override { return true; }
+  bool supports_front(harness::Front) const override { return true; }
   uint16_t fakes_port_base() const override { return fakes_port_base_; }
   int max_jobs() const override { return 1; }
 

@@ -421,7 +421,7 @@ TEST(FakeWire, CleanStreamIsRoleChunkOneDeltaPerWordFinishThenDone) {
   for (const auto& event : s.sse) EXPECT_EQ(event.data.find("\"usage\""), std::string::npos);
 
   const auto e = only_entry(fake.provider);
-  EXPECT_EQ(e.ended, "completed");
+  EXPECT_EQ(e.ended, ExchangeEnd::Completed);
   EXPECT_EQ(e.status, 200);
   EXPECT_EQ(e.text_sent, kAnswer);
   EXPECT_FALSE(e.fault.has_value());
@@ -522,7 +522,7 @@ TEST(FakeWire, WrongPathGetsA404WithAnOpenAIErrorBody) {
   EXPECT_EQ(got.response.status, 404);
   const json body = json::parse(got.response.body);
   EXPECT_THAT(body["error"]["message"].get<std::string>(), HasSubstr("/v1/chat/completions"));
-  EXPECT_EQ(only_entry(fake.provider).ended, "bad_request");
+  EXPECT_EQ(only_entry(fake.provider).ended, ExchangeEnd::BadRequest);
 }
 
 // ---- the journal ---------------------------------------------------------------------------
@@ -560,6 +560,21 @@ TEST(FakeWire, JournalRecordsTheRequestWithSecretsRedacted) {
   EXPECT_EQ(to_json(e)["fault"], nullptr);
 }
 
+// How an exchange ended has one name each way: the journal's JSON reads back to the same value.
+TEST(FakeWire, ExchangeEndNamesRoundTrip) {
+  const std::vector<std::string> names = {"open", "completed", "reset", "closed", "truncated", "status",
+                                          "error_event", "peer_closed", "stopped", "rejected", "bad_request"};
+  for (const auto& name : names) {
+    const auto end = exchange_end_from_string(name);
+    ASSERT_TRUE(end.has_value()) << name;
+    EXPECT_EQ(to_string(*end), name);
+  }
+  EXPECT_EQ(exchange_end_from_string("finished"), std::nullopt);
+  JournalEntry e;
+  e.ended = ExchangeEnd::PeerClosed;
+  EXPECT_EQ(exchange_end_from_string(to_json(e)["ended"].get<std::string>()), ExchangeEnd::PeerClosed);
+}
+
 // ---- the script ----------------------------------------------------------------------------
 
 TEST(FakeWire, ScriptGivesTheNthRequestTheNthEntryThenThen) {
@@ -582,14 +597,16 @@ TEST(FakeWire, ScriptGivesTheNthRequestTheNthEntryThenThen) {
   ASSERT_TRUE(fake.provider.journal().wait_until_idle(SteadyClock::now() + kGenerous));
   const auto entries = fake.provider.journal().entries();
   ASSERT_EQ(entries.size(), 5u);
-  std::vector<std::string> planned, ended;
+  std::vector<std::string> planned;
+  std::vector<ExchangeEnd> ended;
   for (const auto& e : entries) {
     planned.push_back(e.fault ? e.fault->describe() : "ok");
     ended.push_back(e.ended);
   }
   EXPECT_THAT(planned, ElementsAre("after_deltas:1 reset", "before_status status:503", "ok",
                                    "before_status status:429", "before_status status:429"));
-  EXPECT_THAT(ended, ElementsAre("reset", "status", "completed", "status", "status"));
+  EXPECT_THAT(ended, ElementsAre(ExchangeEnd::Reset, ExchangeEnd::Status, ExchangeEnd::Completed,
+                                 ExchangeEnd::Status, ExchangeEnd::Status));
   for (int i = 0; i < 5; ++i) EXPECT_EQ(entries[static_cast<size_t>(i)].index, i + 1);
 }
 
@@ -643,7 +660,7 @@ TEST(FakeWire, ResetAfterThreeDeltasIsAnEconnresetAfterTheDeltas) {
   EXPECT_TRUE(got.stream.at_boundary);
 
   const auto e = only_entry(fake.provider);
-  EXPECT_EQ(e.ended, "reset");
+  EXPECT_EQ(e.ended, ExchangeEnd::Reset);
   ASSERT_TRUE(e.fault.has_value());
   EXPECT_EQ(e.fault->describe(), "after_deltas:3 reset");
   expect_fired_in_order(e);
@@ -662,7 +679,7 @@ TEST(FakeWire, CloseAfterThreeDeltasIsAnEofWithoutTerminatorOrDone) {
   EXPECT_EQ(got.stream.count(EventKind::Finish), 0);
 
   const auto e = only_entry(fake.provider);
-  EXPECT_EQ(e.ended, "closed");
+  EXPECT_EQ(e.ended, ExchangeEnd::Closed);
   expect_fired_in_order(e);
 }
 
@@ -690,7 +707,7 @@ TEST(FakeWire, StallAfterPreambleIsSilentAndStopReleasesItPromptly) {
     const auto entries = fake.provider.journal().entries();
     ASSERT_EQ(entries.size(), 1u);
     EXPECT_TRUE(entries[0].fault_fired);
-    EXPECT_EQ(entries[0].ended, "open");
+    EXPECT_EQ(entries[0].ended, ExchangeEnd::Open);
   }
   const auto stop_from = SteadyClock::now();
   fake.provider.stop();
@@ -703,7 +720,7 @@ TEST(FakeWire, StallAfterPreambleIsSilentAndStopReleasesItPromptly) {
   EXPECT_FALSE(r.terminated);
   EXPECT_EQ(decode_sse(r.body).count(EventKind::TextDelta), 0);
   const auto e = fake.provider.journal().entries().at(0);
-  EXPECT_EQ(e.ended, "stopped");
+  EXPECT_EQ(e.ended, ExchangeEnd::Stopped);
   expect_fired_in_order(e);
 }
 
@@ -717,7 +734,7 @@ TEST(FakeWire, ShortStallCarriesOnWithTheWholeAnswer) {
   EXPECT_TRUE(got.stream.has_done());
   EXPECT_TRUE(got.response.terminated);
   const auto e = only_entry(fake.provider);
-  EXPECT_EQ(e.ended, "completed");
+  EXPECT_EQ(e.ended, ExchangeEnd::Completed);
   expect_fired_in_order(e);
   EXPECT_GE(e.ended_ms - e.fault_ms, 300.0);
 }
@@ -736,7 +753,7 @@ TEST(FakeWire, ClientHangingUpDuringAStallIsJournaledAsPeerClosed) {
   ASSERT_TRUE(fake.provider.journal().wait_until_idle(SteadyClock::now() + kGenerous))
       << "the stall did not notice the client leaving";
   const auto e = fake.provider.journal().entries().at(0);
-  EXPECT_EQ(e.ended, "peer_closed");
+  EXPECT_EQ(e.ended, ExchangeEnd::PeerClosed);
   expect_fired_in_order(e);
   EXPECT_LT(e.ended_ms - e.fault_ms, 600000.0);
 }
@@ -752,7 +769,7 @@ TEST(FakeWire, ClientHangingUpDuringABeforeStatusStallIsPeerClosed) {
   }
   ASSERT_TRUE(fake.provider.journal().wait_until_idle(SteadyClock::now() + kGenerous));
   const auto e = fake.provider.journal().entries().at(0);
-  EXPECT_EQ(e.ended, "peer_closed");
+  EXPECT_EQ(e.ended, ExchangeEnd::PeerClosed);
   EXPECT_EQ(e.status, 0);
   expect_fired_in_order(e);
 }
@@ -777,7 +794,7 @@ TEST(FakeWire, ClientHangingUpDuringAnOnConnectStallIsPeerClosed) {
   EXPECT_TRUE(fake.provider.journal().wait_until_idle(SteadyClock::now() + std::chrono::seconds(10)))
       << "the on_connect stall did not notice the client leaving";
   const auto e = fake.provider.journal().entries().at(0);
-  EXPECT_EQ(e.ended, "peer_closed");
+  EXPECT_EQ(e.ended, ExchangeEnd::PeerClosed);
   EXPECT_FALSE(e.has_request);
 }
 
@@ -810,7 +827,7 @@ TEST(FakeWire, Status429WithRetryAfterAndAnOpenAIShapedBody) {
   EXPECT_TRUE(wire::decode_error_body(wire::Dialect::OpenAIChat, r.body).has_value());
 
   const auto e = only_entry(fake.provider);
-  EXPECT_EQ(e.ended, "status");
+  EXPECT_EQ(e.ended, ExchangeEnd::Status);
   EXPECT_EQ(e.status, 429);
   expect_fired_in_order(e);
 }
@@ -846,7 +863,7 @@ TEST(FakeWire, ErrorEventAfterTwoDeltasThenCleanEndWithoutDone) {
   EXPECT_EQ(got.bytes.find("[DONE]"), std::string::npos);
 
   const auto e = only_entry(fake.provider);
-  EXPECT_EQ(e.ended, "error_event");
+  EXPECT_EQ(e.ended, ExchangeEnd::ErrorEvent);
   expect_fired_in_order(e);
 }
 
@@ -862,7 +879,7 @@ TEST(FakeWire, TruncateAfterTwoDeltasEndsCleanlyWithoutDone) {
       << describe(got.stream);
   EXPECT_TRUE(got.stream.at_boundary);
   const auto e = only_entry(fake.provider);
-  EXPECT_EQ(e.ended, "truncated");
+  EXPECT_EQ(e.ended, ExchangeEnd::Truncated);
   expect_fired_in_order(e);
 }
 
@@ -877,7 +894,7 @@ TEST(FakeWire, OnConnectResetIsAnEconnresetBeforeAnyByte) {
 
   const auto e = only_entry(fake.provider);
   EXPECT_FALSE(e.has_request);
-  EXPECT_EQ(e.ended, "reset");
+  EXPECT_EQ(e.ended, ExchangeEnd::Reset);
   expect_fired_in_order(e);
 }
 
@@ -894,8 +911,8 @@ TEST(FakeWire, OnConnectFaultIsTakenByTheNextConnectionOnly) {
   ASSERT_TRUE(fake.provider.journal().wait_until_idle(SteadyClock::now() + kGenerous));
   const auto entries = fake.provider.journal().entries();
   ASSERT_EQ(entries.size(), 2u);
-  EXPECT_EQ(entries[0].ended, "closed");
-  EXPECT_EQ(entries[1].ended, "completed");
+  EXPECT_EQ(entries[0].ended, ExchangeEnd::Closed);
+  EXPECT_EQ(entries[1].ended, ExchangeEnd::Completed);
 }
 
 // Regression test, fixed: fake_provider.cpp serve_connection only looks for an on_connect entry when a connection
@@ -941,7 +958,7 @@ TEST(FakeWire, BeforeStatusCloseIsAnEofBeforeAnyByte) {
   EXPECT_EQ(got.bytes, "");
   const auto e = only_entry(fake.provider);
   EXPECT_TRUE(e.has_request);
-  EXPECT_EQ(e.ended, "closed");
+  EXPECT_EQ(e.ended, ExchangeEnd::Closed);
   EXPECT_EQ(e.status, 0);
   expect_fired_in_order(e);
 }
@@ -969,7 +986,7 @@ TEST(FakeWire, MidEventCloseEndsTheBodyInsideAnEvent) {
   EXPECT_EQ(s.tail.find('\n'), std::string::npos);
   EXPECT_THAT(got.response.body, Not(testing::EndsWith("\n\n")));
   const auto e = only_entry(fake.provider);
-  EXPECT_EQ(e.ended, "closed");
+  EXPECT_EQ(e.ended, ExchangeEnd::Closed);
   expect_fired_in_order(e);
 }
 
@@ -990,7 +1007,7 @@ TEST(FakeWire, MidEventErrorEventStillDeliversTheInBandError) {
   EXPECT_EQ(got.stream.count(EventKind::Error), 1) << describe(got.stream);
   EXPECT_THAT(got.stream.deltas(), ElementsAre("The", " quick"));
   EXPECT_FALSE(got.stream.has_done());
-  EXPECT_EQ(only_entry(fake.provider).ended, "error_event");
+  EXPECT_EQ(only_entry(fake.provider).ended, ExchangeEnd::ErrorEvent);
 }
 
 TEST(FakeWire, DuplicateEventSendsTheNextEventTwice) {
@@ -1002,7 +1019,7 @@ TEST(FakeWire, DuplicateEventSendsTheNextEventTwice) {
   ASSERT_GE(got.stream.sse.size(), 5u);
   EXPECT_EQ(got.stream.sse[3], got.stream.sse[4]);  // byte-identical duplicate
   const auto e = only_entry(fake.provider);
-  EXPECT_EQ(e.ended, "completed");
+  EXPECT_EQ(e.ended, ExchangeEnd::Completed);
   expect_fired_in_order(e);
 }
 
@@ -1095,7 +1112,7 @@ TEST(FakeWire, RejectPrefillAnswersA400ForAFinalAssistantMessage) {
   EXPECT_EQ(got.response.status, 400);
   const json body = json::parse(got.response.body);
   EXPECT_THAT(body["error"]["message"].get<std::string>(), HasSubstr("prefill"));
-  EXPECT_EQ(only_entry(fake.provider).ended, "rejected");
+  EXPECT_EQ(only_entry(fake.provider).ended, ExchangeEnd::Rejected);
   // A continuation with an instruction after the partial is not a prefill.
   auto ok = round_trip(fake.provider.port(),
                        http_post(chat_body(true, false, {{"user", kPrompt},
@@ -1113,7 +1130,7 @@ TEST(FakeWire, FaultThePositionNeverReachesIsJournaledAsNotFired) {
   const auto e = only_entry(fake.provider);
   ASSERT_TRUE(e.fault.has_value());
   EXPECT_FALSE(e.fault_fired);  // so a scenario can grade ERROR instead of a false PASS
-  EXPECT_EQ(e.ended, "completed");
+  EXPECT_EQ(e.ended, ExchangeEnd::Completed);
 }
 
 TEST(FakeWire, EventDelayPacesEveryEvent) {
@@ -1161,8 +1178,8 @@ TEST(FakeWire, OneStalledConnectionDoesNotHoldUpAnother) {
   EXPECT_TRUE(got.stream.has_done());
   const auto entries = fake.provider.journal().entries();
   ASSERT_EQ(entries.size(), 2u);
-  EXPECT_EQ(entries[0].ended, "open");
-  EXPECT_EQ(entries[1].ended, "completed");
+  EXPECT_EQ(entries[0].ended, ExchangeEnd::Open);
+  EXPECT_EQ(entries[1].ended, ExchangeEnd::Completed);
 }
 
 TEST(FakeWire, RestartsAfterStop) {

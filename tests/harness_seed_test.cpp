@@ -81,7 +81,7 @@ TEST(SeedCase28216, WithoutItTheFallbackContinuesThePartialExactly) {
     EXPECT_FALSE(vertex->continuation_partial.empty());
     EXPECT_EQ(r.client.text, s.answer()) << file;
     EXPECT_EQ(r.client.text.rfind(vertex->continuation_partial, 0), 0u) << file;
-    if (s.client.front == "responses") {
+    if (s.client.front == Front::Responses) {
       const Terminal t = read_terminal(r.client.body);
       EXPECT_EQ(t.completed, 1);
       EXPECT_EQ(t.failed, 0);

@@ -152,7 +152,7 @@ TEST(ConnectionPool, AnOnConnectEntryReachedOnAReusedConnectionStillFires) {
   const auto entries = up.fake.journal().entries();
   ASSERT_EQ(entries.size(), 2u);
   EXPECT_TRUE(entries[1].fault_fired);
-  EXPECT_EQ(entries[1].ended, "reset");
+  EXPECT_EQ(entries[1].ended, fakes::ExchangeEnd::Reset);
   net::HttpStream third;  // the script's `then` answers on a new connection
   EXPECT_TRUE(exchange(third, up.fake.port(), true));
 }

@@ -12,7 +12,7 @@
 namespace midstream::harness {
 namespace {
 
-fakes::JournalEntry exchange(const std::string& ended, std::vector<fakes::JournalEntry::SentUsage> trail) {
+fakes::JournalEntry exchange(fakes::ExchangeEnd ended, std::vector<fakes::JournalEntry::SentUsage> trail) {
   fakes::JournalEntry e;
   e.index = 1;
   e.has_request = true;
@@ -36,9 +36,9 @@ class UsageRule : public testing::Test {
     scenario_.expect.usage = true;
     transcript_.status = 200;
     view_.usage = seen;
-    fakes::JournalEntry backup = exchange("completed", {{40, {16, 23}}});
+    fakes::JournalEntry backup = exchange(fakes::ExchangeEnd::Completed, {{40, {16, 23}}});
     backup.text_sent = "answer";
-    Observation o{scenario_, transcript_, view_, {{"primary", {primary}}, {"backup", {backup}}}, true, "", "billed", 1.0};
+    Observation o{scenario_, transcript_, view_, {{"primary", {primary}}, {"backup", {backup}}}, true, "", router::UsagePolicy::Billed, 1.0};
     const auto checks = run_checks(o);
     const auto it = std::find_if(checks.begin(), checks.end(),
                                  [](const reports::CheckResult& c) { return c.id == check::kUsage; });
@@ -51,7 +51,7 @@ class UsageRule : public testing::Test {
 };
 
 TEST_F(UsageRule, AnExchangeTheFakeEndedCountsForCertain) {
-  const auto primary = exchange("reset", {{5, {16, 1}}});
+  const auto primary = exchange(fakes::ExchangeEnd::Reset, {{5, {16, 1}}});
   EXPECT_TRUE(judge(primary, wire::Usage{32, 24}).passed);
   const auto dropped = judge(primary, wire::Usage{16, 23});  // the drop-failed-usage defect
   EXPECT_FALSE(dropped.passed) << dropped.expected;
@@ -59,7 +59,7 @@ TEST_F(UsageRule, AnExchangeTheFakeEndedCountsForCertain) {
 }
 
 TEST_F(UsageRule, AnAbandonedExchangeMayHaveBeenReadOrNotAndTheCheckSaysSo) {
-  const auto primary = exchange("peer_closed", {{5, {16, 1}}, {9, {16, 7}}});
+  const auto primary = exchange(fakes::ExchangeEnd::PeerClosed, {{5, {16, 1}}, {9, {16, 7}}});
   for (const wire::Usage seen : {wire::Usage{16, 23}, wire::Usage{32, 24}, wire::Usage{32, 30}}) {
     const auto c = judge(primary, seen);
     EXPECT_TRUE(c.passed) << seen.input_tokens << "/" << seen.output_tokens << ": " << c.expected;
@@ -70,7 +70,7 @@ TEST_F(UsageRule, AnAbandonedExchangeMayHaveBeenReadOrNotAndTheCheckSaysSo) {
 }
 
 TEST_F(UsageRule, UsageWrittenBeforeAStallTheRouterWaitedOutWasRead) {
-  auto primary = exchange("peer_closed", {{5, {16, 1}}});
+  auto primary = exchange(fakes::ExchangeEnd::PeerClosed, {{5, {16, 1}}});
   primary.fault = fakes::FaultSpec{};
   primary.fault->action = fakes::FaultAction::Stall;
   primary.fault_fired = true;

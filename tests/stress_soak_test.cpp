@@ -52,7 +52,8 @@ TEST(SoakPlan, FaultRateDecidesWhichStreamsFaultAndNothingElse) {
 }
 
 TEST(SoakPlan, CoversTheVocabularyFrontsAndChains) {
-  std::set<std::string> kinds, fronts, keys;
+  std::set<std::string> kinds, keys;
+  std::set<Front> fronts;
   std::set<FaultPosition> positions;
   std::set<FaultAction> actions;
   std::set<std::pair<int, SoakUpstream>> placed;
@@ -89,7 +90,7 @@ TEST(SoakPlan, CoversTheVocabularyFrontsAndChains) {
   EXPECT_EQ(kinds.size(), soak_fault_kinds().size());
   EXPECT_EQ(positions.size(), 8u) << "every position of the vocabulary";
   EXPECT_EQ(actions.size(), 10u) << "every action of the vocabulary";
-  EXPECT_EQ(fronts, (std::set<std::string>{"chat", "responses"}));
+  EXPECT_EQ(fronts, (std::set<Front>{Front::Chat, Front::Responses}));
   EXPECT_EQ(lengths, (std::set<size_t>{2, 3}));
   EXPECT_EQ(keys.size(), 4u * 4u + 4u * 4u * 4u) << "every chain shape of 2 and 3 upstreams";
   EXPECT_EQ(placed.size(), 3u * 4u) << "every upstream at every chain position";
@@ -129,7 +130,7 @@ class Judge : public ::testing::Test {
   SoakStreamResult judge(const std::vector<std::string>& deltas, bool terminator, bool error = false,
                          int status = 200) {
     plan_ = plan_stream(1, 0, 0.0);
-    spec_.front = "chat";
+    spec_.front = Front::Chat;
     spec_.request.include_usage = true;
     spec_.request.messages = {{"user", "hello"}};
     wire::EncoderOptions options;
@@ -167,8 +168,8 @@ class Judge : public ::testing::Test {
     entry.has_request = true;
     entry.body = R"({"model":"m","stream":true,"messages":[{"role":"user","content":"hello"}]})";
     entry.usage_sent = wire::Usage{10, 23};
-    entry.ended = "completed";
-    return judge_stream(plan_, spec_, t, {provider}, {{"p", {entry}}}, {}, "billed");
+    entry.ended = fakes::ExchangeEnd::Completed;
+    return judge_stream(plan_, spec_, t, {provider}, {{"p", {entry}}}, {}, router::UsagePolicy::Billed);
   }
   std::vector<std::string> words(const std::string& text) { return fakes::split_deltas(text, 1); }
   SoakStreamPlan plan_;

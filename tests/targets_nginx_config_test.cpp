@@ -64,7 +64,7 @@ TEST(NginxConfig, OneReadTimeoutFromTimeoutOrIdleTimeout) {
 
 TEST(NginxConfig, WhatAPlainProxyCannotExpressIsUnsupportedWithTheReason) {
   auto client = chat_client();
-  client.front = "responses";  // an openai-chat chain behind the Responses front: no translation
+  client.front = harness::Front::Responses;  // an openai-chat chain behind the Responses front: no translation
   auto t = translate_for_nginx(router_config(nlohmann::json::object()), client);
   ASSERT_TRUE(t.unsupported);
   EXPECT_THAT(*t.unsupported, HasSubstr("the responses front over an openai-chat upstream"));

@@ -222,7 +222,7 @@ TEST(PortkeyConfig, InexpressibleSettingsAndDialectPairsAreUnsupportedWithTheRea
   EXPECT_THAT(*t.unsupported, HasSubstr("deadline_ms"));
   EXPECT_THAT(*t.unsupported, HasSubstr("cooldown"));
 
-  client.front = "responses";
+  client.front = harness::Front::Responses;
   t = translate_for_portkey(router_config(nlohmann::json::object()), client);
   ASSERT_TRUE(t.unsupported);
   EXPECT_THAT(*t.unsupported, HasSubstr("openai-chat upstream"));

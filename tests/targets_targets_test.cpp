@@ -250,7 +250,7 @@ std::vector<Scenario> a_few() {
   for (const auto& s : catalogue()) {
     const auto ups = s.upstream_dialects();
     const bool anthropic = std::find(ups.begin(), ups.end(), "anthropic") != ups.end();
-    if (s.client.front == "responses" && s.client.stream && picked.size() == 1) picked.push_back(s);
+    if (s.client.front == harness::Front::Responses && s.client.stream && picked.size() == 1) picked.push_back(s);
     else if (anthropic && picked.size() == 2) picked.push_back(s);
   }
   return picked;
