@@ -72,8 +72,7 @@ void inspect_responses_event(const wire::SseEvent& sse, FrontView& view) {
 
 FrontView read_front(const ClientSpec& spec, const ClientTranscript& t) {
   FrontView view;
-  const auto front =
-      spec.front == "responses" ? wire::Dialect::OpenAIResponses : wire::Dialect::OpenAIChat;
+  const auto front = front_dialect(spec.front);
   if (t.status != 0 && (t.status < 200 || t.status > 299)) {
     read_error_body(t.body, view);
     return view;

@@ -40,7 +40,7 @@ class Target {
   // Throws std::runtime_error when it cannot.
   virtual uint16_t start(const nlohmann::json& router_config) = 0;
   virtual void stop() = 0;
-  // Fronts ("chat", "responses") the target serves; others grade UNSUPPORTED.
+  // Whether the target serves this front; a scenario on a front it does not grades UNSUPPORTED.
   virtual bool supports_front(Front front) const = 0;
 
   // How the router ended on its own, when it is known to have (a router process that exited
