@@ -98,6 +98,7 @@ void Session::run_after_commit(const Emit& emit) {
 bool Session::start_attempt(const Deployment& deployment, AttemptFailure* failure) {
   ++attempt_number_;
   attempt_has_content_ = false;
+  attempt_saw_event_ = false;
   attempt_started_ = net::Clock::now();
   std::string strip;
   wire::CanonicalRequest upstream = request_;
@@ -166,6 +167,7 @@ Session::AttemptResult Session::pump_events(bool stop_at_commit, AttemptFailure*
       failure->after_content = attempt_has_content_;
       return AttemptResult::Failed;
     }
+    attempt_saw_event_ = true;
     switch (event.kind) {
       case wire::EventKind::Usage:
         usage_.record(attempt_number_, event.usage);
@@ -318,8 +320,11 @@ bool Session::handle_failure(const AttemptFailure& failure) {
     else fail_before_commit(failure);
     return false;
   }
+  // Bifrost #5395: only an HTTP error or an error as the very first event falls back; once a
+  // valid event (response.created, message_start, a role chunk) came, the error is the client's.
   if (!committed && defects_.on(defect::kFallbackOnlyFirstEventError) &&
-             failure.kind != FailureKind::HttpStatus && failure.kind != FailureKind::InBandError) {
+      (attempt_saw_event_ ||
+       (failure.kind != FailureKind::HttpStatus && failure.kind != FailureKind::InBandError))) {
     fail_before_commit(failure);
     return false;
   }

@@ -90,6 +90,7 @@ class Session {
   std::unique_ptr<UpstreamAttempt> completed_;  // the attempt that ended well, until recycled
   int attempt_number_ = 0;
   bool attempt_has_content_ = false;
+  bool attempt_saw_event_ = false;  // any upstream event of this attempt (bifrost-first-event-only)
   bool opened_ = false;  // the current attempt's upstream answered 2xx with a stream
   net::TimePoint attempt_started_;
   net::TimePoint started_;
