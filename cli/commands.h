@@ -14,6 +14,7 @@ int diff_command(int argc, char** argv);    // midstream diff
 int load_command(int argc, char** argv);    // midstream load
 int soak_command(int argc, char** argv);    // midstream soak
 int new_scenario_command(int argc, char** argv);  // midstream new-scenario
+int checks_command(int argc, char** argv);  // midstream checks
 
 // Blocks SIGINT and SIGTERM in every thread started afterwards, then waits for one.
 void block_stop_signals();

@@ -22,6 +22,7 @@ commands:
   router --config F   serve the reference router on 127.0.0.1
   fakes --config F    run fake providers standalone, with a loopback admin API
   defects             list the reference router's defect switches
+  checks              list every check the harness runs: id, severity, requirement
   selftest            prove the suite can fail: the catalogue against every defect switch
   report RESULTS      regenerate every report format from a results.json
   merge A B ...       merge several results.json (shards, targets) into one report
@@ -53,6 +54,7 @@ int main(int argc, char** argv) {
     if (command == "router") return router_command(argc, argv);
     if (command == "fakes") return fakes_command(argc, argv);
     if (command == "defects") return defects_command(argc, argv);
+    if (command == "checks") return checks_command(argc, argv);
     if (command == "selftest") return selftest_command(argc, argv);
     if (command == "report") return report_command(argc, argv);
     if (command == "merge") return merge_command(argc, argv);

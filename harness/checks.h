@@ -1,6 +1,7 @@
 #pragma once
 // The checks of SPEC section 7 and the grading into verdicts. Pure: they read what the client
-// saw and what the fakes journaled, and never touch a socket.
+// saw and what the fakes journaled, and never touch a socket. The checks themselves are rows of
+// harness/check_table.h, one function each in harness/checks/.
 #include <map>
 #include <string>
 #include <vector>
@@ -25,10 +26,10 @@ struct Observation {
   double time_scale = 1.0;  // the run's dilation: harness-side bounds are multiplied by it
 };
 
-// Every check that applies to the scenario, passed or not.
+// Every check that applies to the scenario, passed or not, in the table's order.
 std::vector<reports::CheckResult> run_checks(const Observation& observation);
 
-// Check ids the grader knows about.
+// The check ids (the table's rows use these; so does the grader).
 namespace check {
 inline constexpr const char* kFaultFired = "harness.fault_fired";
 inline constexpr const char* kOutcome = "outcome";

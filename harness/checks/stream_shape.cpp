@@ -1,0 +1,65 @@
+// The wire shape of a streamed 200, as the front's decoder read it back.
+#include <algorithm>
+
+#include "harness/checks/check_functions.h"
+
+namespace midstream::harness::checks {
+namespace {
+
+bool streamed_200(const Observation& o) { return o.client.status == 200 && o.front.streamed; }
+
+}  // namespace
+
+// Reads the front view's shape problems, malformed events, chunk ids and event order.
+void well_formed(const Observation& o, CheckSink& sink) {
+  if (!streamed_200(o)) return;
+  std::vector<std::string> problems = o.front.shape_problems;
+  if (o.front.malformed) problems.push_back(std::to_string(o.front.malformed) + " malformed events");
+  if (o.front.chunk_ids.size() > 1) problems.push_back(std::to_string(o.front.chunk_ids.size()) + " different chunk ids");
+  if (o.front.events_after_terminator) problems.push_back("events after the terminator");
+  if (!o.front.events.empty() && o.front.events.front().kind != wire::EventKind::Preamble &&
+      o.front.events.front().kind != wire::EventKind::Error)
+    problems.push_back("the first event is not the preamble");
+  const std::string actual = joined(problems);
+  sink.add(problems.empty(), "every event decodes, one id, nothing after the terminator",
+           actual.empty() ? "well formed" : actual);
+}
+
+// Reads how many preambles the client saw.
+void single_preamble(const Observation& o, CheckSink& sink) {
+  if (!streamed_200(o)) return;
+  sink.add(o.front.preambles == 1, "exactly 1 preamble", std::to_string(o.front.preambles) + " preambles");
+}
+
+// Reads the finish reasons the client saw: one for a whole answer, no "stop" after a failure.
+void single_finish(const Observation& o, CheckSink& sink) {
+  if (!streamed_200(o)) return;
+  const auto& reasons = o.front.finish_reasons;
+  if (expects_whole_answer(o)) {
+    sink.add(reasons.size() == 1, "exactly 1 finish reason", std::to_string(reasons.size()) + " finish reasons");
+  } else if (o.scenario.expect.outcome == Outcome::Error) {
+    const bool stop = std::count(reasons.begin(), reasons.end(), "stop") > 0;
+    sink.add(!stop, "no finish_reason \"stop\" after a failure", stop ? "finish_reason stop" : "none");
+  }
+}
+
+// Reads the Responses lifecycle events: the done and completed texts repeat what the deltas said.
+void responses_lifecycle(const Observation& o, CheckSink& sink) {
+  if (!streamed_200(o) || o.scenario.client.front != Front::Responses || o.client.disconnected) return;
+  const auto& life = o.front.responses;
+  std::vector<std::string> problems;
+  for (const auto& done : life.text_done)
+    if (done != o.front.text) problems.push_back("output_text.done " + quote(done, 60));
+  if (life.completed_text && *life.completed_text != o.front.text)
+    problems.push_back("response.completed text " + quote(*life.completed_text, 60));
+  if (life.completed + life.failed != 1)
+    problems.push_back(std::to_string(life.completed) + " response.completed and " +
+                       std::to_string(life.failed) + " response.failed");
+  if (o.scenario.expect.outcome == Outcome::Complete && life.text_done.empty())
+    problems.push_back("no output_text.done");
+  const std::string actual = joined(problems);
+  sink.add(problems.empty(), "one terminal event; output_text.done and response.completed text equal to the deltas",
+           actual.empty() ? "consistent" : actual);
+}
+
+}  // namespace midstream::harness::checks
