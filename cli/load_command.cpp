@@ -6,6 +6,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "reports/load_reporter.h"
 #include "stress/load.h"
 
 namespace midstream::cli {
@@ -119,8 +120,8 @@ int load_command(int argc, char** argv) {
   } catch (const std::invalid_argument& error) {
     throw UsageError(error.what());
   }
-  if (json) std::cout << stress::to_json(report).dump(2) << "\n";
-  else std::cout << stress::format_load_report(report);
+  if (json) std::cout << reports::to_json(report).dump(2) << "\n";
+  else std::cout << reports::format_load_report(report);
   // Failed streams mean the figures describe something other than the routers working: exit 1.
   return stress::load_failed(report) ? 1 : 0;
 }

@@ -1,5 +1,5 @@
-// `midstream soak`: random faults across many streams through the reference router, every
-// stream checked, then a leak check (docs/reliability.md).
+// `midstream soak`: random faults across many streams through the reference router (in this
+// process or as its own), every stream checked, then a leak check (docs/reliability.md).
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -9,26 +9,28 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/time_scale_option.h"
+#include "reports/soak_reporter.h"
 #include "stress/soak.h"
 
 namespace midstream::cli {
 namespace {
 
 constexpr const char* kSoakHelp = R"(usage: midstream soak [--seed S] [--streams N] [--concurrency C] [--fault-rate R]
-                      [--duration-limit SEC] [--only-stream K] [--defect NAME]... [--time-scale X]
-                      [--json] [--quiet]
+                      [--duration-limit SEC] [--only-stream K] [--defect NAME]... [--target NAME]
+                      [--time-scale X] [--json] [--quiet]
 
-Drives N streamed answers through the reference router (in this process, 127.0.0.1 only), C at
-a time, with faults drawn at random from the fakes' vocabulary: a position (on_connect,
-before_status, after_headers, after_preamble, after_deltas:N, mid_event:N, before_terminal,
-after_usage) and an action (reset, close, stall, status, error_event, truncate, malformed,
-duplicate_event, slow, drip). Each stream gets a front (chat or responses, streamed) and a
-fallback chain of 2 or 3 deployments of random upstream dialects (openai-chat,
-openai-responses, anthropic with or without prefill) across provider prefixes. A share R of the
-streams is faulted: the primary always, a fallback sometimes, once or on every request. The
-router runs with one retry and short timeouts (400 ms to headers and to first content, 300 ms
-idle, 6 s per request), so stalls resolve in a few hundred milliseconds; on a slow or busy
-machine every timeout, stall and bound is multiplied by the time scale (--time-scale).
+Drives N streamed answers through the reference router (in this process unless --target says
+otherwise; 127.0.0.1 only), C at a time, with faults drawn at random from the fakes' vocabulary:
+a position (on_connect, before_status, after_headers, after_preamble, after_deltas:N,
+mid_event:N, before_terminal, after_usage) and an action (reset, close, stall, status,
+error_event, truncate, malformed, duplicate_event, slow, drip). Each stream gets a front (chat
+or responses, streamed) and a fallback chain of 2 or 3 deployments of random upstream dialects
+(openai-chat, openai-responses, anthropic with or without prefill) across provider prefixes. A
+share R of the streams is faulted: the primary always, a fallback sometimes, once or on every
+request. The router runs with one retry and short timeouts (400 ms to headers and to first
+content, 300 ms idle, 6 s per request), so stalls resolve in a few hundred milliseconds; on a
+slow or busy machine every timeout, stall and bound is multiplied by the time scale
+(--time-scale).
 
 The plan is a pure function of the seed and the stream index: the same seed gives every stream
 the same front, chain and faults, whatever --streams and --concurrency are, so any stream can be
@@ -47,7 +49,8 @@ and never:
   and every wire-shape check (one preamble, one finish, the Responses lifecycle, ...).
 After the run, with the router idle, open file descriptors (/proc/self/fd) and threads
 (/proc/self/task) must come back to their count after start-up within 5 s, and again to the
-count before start-up once everything stopped; RSS may grow at most 256 MB.
+count before start-up once everything stopped; RSS may grow at most 256 MB. With --target
+process these are this process's (the fakes' and the clients'), not the router process's.
 
 Exit status: 0 when every stream held every check and nothing leaked, 1 otherwise, 2 for bad
 flags. Each violation is printed with its seed, stream index, plan, the failed checks and the
@@ -64,6 +67,10 @@ options:
   --only-stream K      run only stream K of the seed's plan and print what the client received
   --defect NAME        switch on a reference-router defect (midstream defects), to watch the
                        checks catch it; repeatable
+  --target NAME        the router under test: embedded (alias reference; the default), or
+                       process, process=PATH (`midstream router` as its own process; PATH: the
+                       midstream executable, default this one). Other targets cannot serve the
+                       soak's generated config and are refused
 %s  --json               print one JSON object: seed, streams, faults_fired, completed,
                        clean_errors, lost_text, duplicated_text, truncated_success,
                        usage_mismatches, hung, fd_leak, thread_leak, duration_s, peak_rss_mb,
@@ -75,6 +82,7 @@ examples:
   midstream soak --seed 7 --streams 100000 --duration-limit 3600                    # a long soak
   midstream soak --streams 300 --defect resend-partial     # duplicated_text, exit 1
   midstream soak --seed 7 --only-stream 4182               # replay one stream
+  midstream soak --streams 500 --target process            # across a process boundary
 )";
 
 double parse_rate(const std::optional<std::string>& text, double fallback) {
@@ -111,6 +119,7 @@ int soak_command(int argc, char** argv) {
   options.duration_limit_s = static_cast<double>(args.integer("--duration-limit", 600, 1, 24 * 3600));
   options.only_stream = static_cast<int>(args.integer("--only-stream", -1, 0, 10'000'000 - 1));
   options.defects = args.values("--defect");
+  if (auto target = args.value("--target")) options.target = *target;
   options.time_scale = time_scale_option(args);
   const bool json = args.flag("--json");
   const bool quiet = args.flag("--quiet");
@@ -124,8 +133,8 @@ int soak_command(int argc, char** argv) {
   } catch (const std::invalid_argument& error) {
     throw UsageError(error.what());
   }
-  if (json) std::cout << stress::to_json(report).dump(2) << "\n";
-  else std::cout << stress::format_soak_report(report);
+  if (json) std::cout << reports::to_json(report).dump(2) << "\n";
+  else std::cout << reports::format_soak_report(report);
   return report.passed() ? 0 : 1;
 }
 

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "reports/load_reporter.h"
 #include "stress/load.h"
 
 namespace midstream::stress {

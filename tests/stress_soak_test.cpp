@@ -9,6 +9,7 @@
 
 #include "fakes/fake_model.h"
 #include "fakes/provider_config.h"
+#include "reports/soak_reporter.h"
 #include "stress/soak.h"
 #include "wire/codec.h"
 
@@ -309,6 +310,41 @@ TEST(SoakRouterDefect, EventsThatArriveWithAContinuationsHeadAreDecodedAtOnce) {
   }
 }
 
+// The same soak across a process boundary: `midstream router` as its own process, made by the
+// target registry. The JSON names the target only when it is not the default.
+TEST(Soak, ShortSoakThroughARouterProcessHoldsEveryCheck) {
+  SoakOptions options = short_soak(120, 0.5);
+  options.concurrency = 4;
+  options.target = std::string("process=") + MIDSTREAM_BINARY;
+  const SoakReport report = run_soak(options);
+  EXPECT_TRUE(report.passed()) << listing(report);
+  EXPECT_EQ(report.streams_run, 120);
+  EXPECT_EQ(report.completed + report.clean_errors, 120);
+  EXPECT_EQ(report.settings.target, options.target);
+  EXPECT_NE(report.settings.target_description.find("process"), std::string::npos);
+  EXPECT_EQ(to_json(report)["target"]["name"], options.target);
+  EXPECT_NE(listing(report).find(", target process="), std::string::npos) << listing(report);
+}
+
+TEST(Soak, RefusesTargetsThatCannotServeItsConfig) {
+  SoakOptions options = short_soak(1, 0.0);
+  for (const char* target : {"url=http://127.0.0.1:4000", "portkey", "nginx", "cmd=true", "embedded=x", "nope"}) {
+    options.target = target;
+    try {
+      run_soak(options);
+      ADD_FAILURE() << target << " was accepted";
+    } catch (const std::invalid_argument& error) {
+      EXPECT_NE(std::string(error.what()).find("embedded (alias reference), process, process=PATH"),
+                std::string::npos)
+          << error.what();
+    }
+  }
+  options.target = "reference";
+  const SoakReport reference = run_soak(options);
+  EXPECT_EQ(reference.settings.target, "embedded");
+  EXPECT_FALSE(to_json(reference).contains("target"));
+}
+
 TEST(Soak, RejectsOptionsOutOfRange) {
   SoakOptions options;
   options.fault_rate = 1.5;
@@ -326,6 +362,8 @@ TEST(SoakCli, BadFlagsExitTwoWithAClearError) {
   EXPECT_EQ(std::system((binary + " soak --fault-rate 2 >/dev/null 2>&1").c_str()), 2 << 8);
   EXPECT_EQ(std::system((binary + " soak --streams 0 >/dev/null 2>&1").c_str()), 2 << 8);
   EXPECT_EQ(std::system((binary + " soak --defect nope --streams 1 >/dev/null 2>&1").c_str()), 2 << 8);
+  EXPECT_EQ(std::system((binary + " soak --target portkey --streams 1 >/dev/null 2>&1").c_str()), 2 << 8);
+  EXPECT_EQ(std::system((binary + " soak --target process=/nonexistent --streams 1 >/dev/null 2>&1").c_str()), 2 << 8);
   EXPECT_EQ(std::system((binary + " soak --help >/dev/null 2>&1").c_str()), 0);
 }
 
