@@ -10,7 +10,7 @@ namespace {
 using enum CheckSeverity;
 
 // In report order. A check that does not apply to a scenario reports nothing.
-constexpr std::array<CheckRow, 19> kChecks{{
+constexpr std::array<CheckRow, 20> kChecks{{
     // outcome and text
     {check::kFaultFired, Harness,
      "Every planned fault that a request reached fires: one that did not means the scenario tested nothing.",
@@ -35,6 +35,10 @@ constexpr std::array<CheckRow, 19> kChecks{{
      "Every event of a streamed 200 decodes in the front's dialect, with one id, the preamble first and nothing "
      "after the terminator.",
      checks::well_formed},
+    {check::kEventLines, Should,
+     "On the Responses front every event carries an event: line naming its JSON type (the official SDKs read "
+     "the type from the JSON, so a missing line is framing, not a broken stream).",
+     checks::event_lines},
     {check::kSinglePreamble, Must, "A streamed 200 has exactly one preamble, however many attempts served it.",
      checks::single_preamble},
     {check::kSingleFinish, Must,

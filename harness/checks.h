@@ -38,6 +38,7 @@ inline constexpr const char* kTextPrefix = "text.prefix";
 inline constexpr const char* kToolCall = "tool_call.exact";
 inline constexpr const char* kNoTruncatedSuccess = "no_truncated_success";
 inline constexpr const char* kWellFormed = "stream.well_formed";
+inline constexpr const char* kEventLines = "stream.event_lines";
 inline constexpr const char* kSinglePreamble = "preamble.single";
 inline constexpr const char* kSingleFinish = "finish.single";
 inline constexpr const char* kErrorShape = "error.shape";

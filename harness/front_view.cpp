@@ -45,9 +45,12 @@ void inspect_responses_event(const wire::SseEvent& sse, FrontView& view) {
   auto json = nlohmann::json::parse(sse.data, nullptr, false);
   if (json.is_discarded() || !json.is_object()) return;
   const std::string type = json.value("type", "");
-  if (sse.event != type)
-    view.shape_problems.push_back("event line '" + sse.event + "' does not match type '" + type + "'");
   auto& life = view.responses;
+  if (sse.event.empty()) {
+    if (life.without_event_line++ == 0) life.first_without_event_line = type;
+  } else if (sse.event != type) {
+    view.shape_problems.push_back("event line '" + sse.event + "' does not match type '" + type + "'");
+  }
   if (json.contains("sequence_number") && json["sequence_number"].is_number_integer())
     life.sequence.push_back(json["sequence_number"].get<int64_t>());
   else

@@ -35,6 +35,10 @@ struct FrontView {
     int created = 0;                 // response.created events
     int completed = 0;               // response.completed events
     int failed = 0;                  // response.failed events
+    // Events framed with `data:` lines only (the type is in the JSON): the SDKs read them, so
+    // this is a framing deviation, kept apart from the shape problems above.
+    int without_event_line = 0;
+    std::string first_without_event_line;  // the JSON type of the first such event
     std::vector<int64_t> sequence;   // sequence_number of every event, in order
     std::vector<std::string> text_done;  // response.output_text.done texts
     std::optional<std::string> completed_text;  // output_text of response.completed's output

@@ -21,6 +21,7 @@ void error_shape(const Observation& o, CheckSink& sink);
 
 // stream_shape.cpp: the wire shape of a streamed 200.
 void well_formed(const Observation& o, CheckSink& sink);
+void event_lines(const Observation& o, CheckSink& sink);
 void single_preamble(const Observation& o, CheckSink& sink);
 void single_finish(const Observation& o, CheckSink& sink);
 void responses_lifecycle(const Observation& o, CheckSink& sink);

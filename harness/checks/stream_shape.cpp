@@ -25,6 +25,18 @@ void well_formed(const Observation& o, CheckSink& sink) {
            actual.empty() ? "well formed" : actual);
 }
 
+// Reads how many Responses events came with `data:` lines only. A SHOULD: both official OpenAI
+// SDKs dispatch on the JSON type, so such a stream reaches the client whole (LiteLLM sends it).
+void event_lines(const Observation& o, CheckSink& sink) {
+  if (!streamed_200(o) || o.scenario.client.front != Front::Responses) return;
+  const auto& life = o.front.responses;
+  sink.add(life.without_event_line == 0, "an event: line on every event, naming its type",
+           life.without_event_line == 0
+               ? "every event named"
+               : std::to_string(life.without_event_line) + " of " + std::to_string(o.front.sse_events) +
+                     " events without an event: line (first: " + life.first_without_event_line + ")");
+}
+
 // Reads how many preambles the client saw.
 void single_preamble(const Observation& o, CheckSink& sink) {
   if (!streamed_200(o)) return;
