@@ -33,7 +33,17 @@ Scenario responses_scenario() {
 
 std::vector<StreamEvent> whole_answer() {
   return {StreamEvent::preamble("resp_1", "m"), StreamEvent::text_delta("The quick brown fox "),
-          StreamEvent::text_delta("jumps over the lazy dog."), StreamEvent::finish("stop"), StreamEvent::end()};
+          StreamEvent::text_delta("jumps over the lazy dog."), StreamEvent::finish("stop"),
+          StreamEvent::end()};
+}
+
+// A whole chat stream whose text is the pieces, in order.
+std::string chat_bytes(const std::vector<std::string>& pieces) {
+  std::vector<StreamEvent> events{StreamEvent::preamble("chatcmpl-1", "m")};
+  for (const auto& piece : pieces) events.push_back(StreamEvent::text_delta(piece));
+  events.push_back(StreamEvent::finish("stop"));
+  events.push_back(StreamEvent::end());
+  return wire::encode_stream(wire::Dialect::OpenAIChat, {"chatcmpl-1", "m", 0, true}, events);
 }
 
 std::string responses_bytes(const std::vector<StreamEvent>& events) {
@@ -83,7 +93,8 @@ Graded run(const Scenario& s, const ClientTranscript& t,
 }
 
 TEST(EventLines, AResponsesStreamWithDataLinesOnlyIsNonStrictNotFail) {
-  const Graded g = run(responses_scenario(), streamed_200(without_event_lines(responses_bytes(whole_answer()))));
+  const std::string data_only = without_event_lines(responses_bytes(whole_answer()));
+  const Graded g = run(responses_scenario(), streamed_200(data_only));
   EXPECT_EQ(g.grade.verdict, reports::Verdict::NonStrict) << g.grade.reason;
   ASSERT_NE(g.find("stream.well_formed"), nullptr);
   EXPECT_TRUE(g.find("stream.well_formed")->passed) << g.find("stream.well_formed")->actual;
@@ -114,11 +125,73 @@ TEST(EventLines, AnEventLineThatContradictsTheTypeIsStillMalformed) {
 TEST(EventLines, ChatStreamsAreNotJudged) {
   Scenario s = responses_scenario();
   s.client.front = Front::Chat;
-  const std::string chat = wire::encode_stream(wire::Dialect::OpenAIChat, {"chatcmpl-1", "m", 0, true},
-                                               whole_answer());
-  const Graded g = run(s, streamed_200(chat));
+  const Graded g = run(s, streamed_200(chat_bytes({kAnswer})));
   EXPECT_EQ(g.grade.verdict, reports::Verdict::Pass) << g.grade.reason;
   EXPECT_EQ(g.find("stream.event_lines"), nullptr);
+}
+
+// continuation.carries_partial, judged against what the client had when the primary failed.
+class Continuation : public testing::Test {
+ protected:
+  void SetUp() override {
+    scenario_ = responses_scenario();
+    scenario_.client.front = Front::Chat;
+    fakes::ProviderConfig backup = scenario_.providers.front();
+    backup.name = "backup";
+    scenario_.providers.push_back(backup);
+    scenario_.expect.continuation = {"backup"};
+    primary_.index = 1;
+    primary_.has_request = true;
+    primary_.fault = fakes::FaultSpec{};
+    primary_.fault_fired = true;
+    primary_.text_sent = "The quick brown fox ";
+    primary_.ended = fakes::ExchangeEnd::Reset;
+    backup_ = primary_;
+    backup_.fault.reset();
+    backup_.fault_fired = false;
+    backup_.ended = fakes::ExchangeEnd::Completed;
+  }
+
+  reports::CheckResult check(const std::vector<std::string>& client_pieces) {
+    const Graded g = run(scenario_, streamed_200(chat_bytes(client_pieces)),
+                         {{"primary", {primary_}}, {"backup", {backup_}}});
+    const auto* c = g.find("continuation.carries_partial");
+    EXPECT_NE(c, nullptr);
+    return c ? *c : reports::CheckResult{};
+  }
+
+  Scenario scenario_;
+  fakes::JournalEntry primary_, backup_;
+};
+
+// The router had forwarded none of the primary's text: a plain replay gives the exact answer.
+TEST_F(Continuation, APlainReplayHoldsWhenTheClientHadNothing) {
+  backup_.text_sent = kAnswer;
+  const auto c = check({kAnswer});
+  EXPECT_TRUE(c.passed) << c.actual;
+  EXPECT_THAT(c.actual, HasSubstr("the client had no text to continue"));
+}
+
+TEST_F(Continuation, APlainReplayFailsWhenTheClientHadText) {
+  backup_.text_sent = kAnswer;
+  const auto c = check({"The quick brown fox ", kAnswer});
+  EXPECT_FALSE(c.passed);
+  EXPECT_THAT(c.actual, HasSubstr("although the client had \"The quick brown fox \""));
+}
+
+TEST_F(Continuation, AContinuationCarryingWhatTheClientHadHolds) {
+  backup_.continuation = true;
+  backup_.partial = "The quick brown fox ";
+  backup_.text_sent = "jumps over the lazy dog.";
+  EXPECT_TRUE(check({"The quick brown fox ", "jumps over the lazy dog."}).passed);
+}
+
+TEST_F(Continuation, NoRequestAtTheFallbackFails) {
+  const Graded g =
+      run(scenario_, streamed_200(chat_bytes({kAnswer})), {{"primary", {primary_}}, {"backup", {}}});
+  ASSERT_NE(g.find("continuation.carries_partial"), nullptr);
+  EXPECT_FALSE(g.find("continuation.carries_partial")->passed);
+  EXPECT_EQ(g.find("continuation.carries_partial")->actual, "no continuation request at backup");
 }
 
 }  // namespace

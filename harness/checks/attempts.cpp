@@ -1,4 +1,7 @@
 // What each fake was asked: how many requests, the continuation, the replayed conversation.
+#include <optional>
+#include <string>
+
 #include <nlohmann/json.hpp>
 
 #include "harness/checks/check_functions.h"
@@ -10,6 +13,19 @@ namespace {
 wire::Dialect dialect_of(const Scenario& s, const std::string& provider) {
   const auto* p = s.provider(provider);
   return p ? p->dialect : wire::Dialect::OpenAIChat;
+}
+
+// What the client had of earlier attempts when a fresh request served it: its text before the
+// text that request's fake sent. Read from the text, not from times: a delta the router forwarded
+// just before the failure may reach the client after the fallback request reached the fake.
+// nullopt when the client's text does not end with what that fake sent.
+std::optional<std::string> client_text_before(const Observation& o,
+                                              const fakes::JournalEntry& served) {
+  const std::string& text = o.front.text;
+  const std::string& sent = served.text_sent;
+  if (sent.size() > text.size() || text.compare(text.size() - sent.size(), sent.size(), sent) != 0)
+    return std::nullopt;
+  return text.substr(0, text.size() - sent.size());
 }
 
 }  // namespace
@@ -30,18 +46,35 @@ void attempts(const Observation& o, CheckSink& sink) {
   sink.add(ok, expected, actual, "requests each fake received");
 }
 
-// Reads, for each provider in expect.continuation, its last continuation request's partial.
+// Reads, for each provider in expect.continuation, its last continuation request's partial; with
+// none, its last request, a plain replay, which is right when the client had no text to continue.
 void continuation(const Observation& o, CheckSink& sink) {
   const std::string& answer = o.scenario.answer();
   for (const auto& name : o.scenario.expect.continuation) {
+    const std::string expected = name + " gets a continuation carrying the partial the client "
+                                        "already has (a plain replay when it has none)";
     const fakes::JournalEntry* found = nullptr;
-    for (const auto& entry : o.journals.at(name))
+    const fakes::JournalEntry* last = nullptr;
+    for (const auto& entry : o.journals.at(name)) {
       if (entry.continuation) found = &entry;
-    const bool ok = found && !found->mismatch && !found->partial.empty() &&
-                    starts_with(answer, found->partial) && starts_with(o.front.text, found->partial);
-    sink.add(ok, name + " gets a continuation carrying the partial the client already has",
-             found ? "partial " + quote(found->partial) + (found->mismatch ? " (not a prefix of the answer)" : "")
-                   : "no continuation request at " + name);
+      if (entry.has_request) last = &entry;
+    }
+    if (found) {
+      const std::string& partial = found->partial;
+      const bool ok = !found->mismatch && !partial.empty() && starts_with(answer, partial) &&
+                      starts_with(o.front.text, partial);
+      sink.add(ok, expected,
+               "partial " + quote(partial) + (found->mismatch ? " (not a prefix of the answer)" : ""));
+    } else if (!last) {
+      sink.add(false, expected, "no continuation request at " + name);
+    } else {
+      const auto had = client_text_before(o, *last);
+      std::string actual = "a plain replay at " + name;
+      if (!had) actual += ", and the client's text does not end with what it sent";
+      else if (had->empty()) actual += "; the client had no text to continue";
+      else actual += " although the client had " + quote(*had);
+      sink.add(had && had->empty(), expected, actual);
+    }
   }
 }
 
