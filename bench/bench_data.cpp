@@ -4,7 +4,7 @@
 #include <filesystem>
 #include <stdexcept>
 
-#include "wire/fixture.h"
+#include "tests/fixture_replay.h"
 
 namespace midstream::bench {
 namespace {
@@ -24,11 +24,11 @@ const std::vector<FixtureStream>& fixtures() {
   static const std::vector<FixtureStream> all = [] {
     std::vector<FixtureStream> out;
     const std::filesystem::path root(fixture_dir());
-    for (const std::string& relative : wire::decodable_fixtures(root.string())) {
+    for (const std::string& relative : midstream::fixtures::decodable_fixtures(root.string())) {
       FixtureStream f;
       f.name = relative;
       f.dialect = wire::dialect_from_string(relative.substr(0, relative.find('/')));
-      f.bytes = wire::read_fixture_stream((root / relative).string());
+      f.bytes = midstream::fixtures::read_fixture_stream((root / relative).string());
       out.push_back(std::move(f));
     }
     if (out.empty()) throw std::runtime_error("no fixtures (.sse, .jsonl) under " + root.string());

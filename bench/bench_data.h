@@ -16,9 +16,9 @@ struct FixtureStream {
   std::string bytes;      // SSE bytes (.jsonl framed as SOURCES.md says)
 };
 
-// Every fixture file of a dialect midstream decodes (wire::decodable_fixtures), sorted by name.
-// The directory is MIDSTREAM_FIXTURE_DIR (compile time) or the environment variable of that
-// name. Throws when it holds none.
+// Every fixture file of a dialect midstream decodes (tests/fixture_replay.h's
+// decodable_fixtures), sorted by name. The directory is MIDSTREAM_FIXTURE_DIR (compile time) or
+// the environment variable of that name. Throws when it holds none.
 const std::vector<FixtureStream>& fixtures();
 
 // A whole answer of `deltas` text deltas as canonical events: preamble, the deltas (one short

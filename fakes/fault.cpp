@@ -51,19 +51,6 @@ const char* to_string(FaultAction action) {
   return "unknown";
 }
 
-bool FaultSpec::carries_on() const {
-  switch (action) {
-    case FaultAction::Stall:
-    case FaultAction::Malformed:
-    case FaultAction::DuplicateEvent:
-    case FaultAction::Slow:
-    case FaultAction::Drip:
-      return true;
-    default:
-      return false;
-  }
-}
-
 std::string FaultSpec::describe() const {
   std::string text = to_string(position);
   if (position == FaultPosition::AfterDeltas || position == FaultPosition::MidEvent)

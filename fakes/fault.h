@@ -48,8 +48,6 @@ struct FaultSpec {
 
   // "after_deltas:3 reset", "before_status status:503 retry-after:1", ...
   std::string describe() const;
-  // True when the action continues the answer after firing (stall, malformed, duplicate, slow, drip).
-  bool carries_on() const;
 };
 
 const char* to_string(FaultPosition position);

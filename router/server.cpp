@@ -1,6 +1,5 @@
 #include "router/server.h"
 
-
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -37,6 +36,39 @@ std::string fold_to_completion(wire::Dialect front, const std::string& stream_by
   for (const auto& event : events) wire::accumulate(completion, event);
   return wire::encode_completion(front, completion);
 }
+
+// A non-streamed answer: the session's stream folded into one body once it ended cleanly.
+void answer_folded(wire::Dialect front, Session& session, httplib::Response& res) {
+  std::string all = session.take_pending();
+  session.run_after_commit([&all](const std::string& bytes) {
+    all += bytes;
+    return true;
+  });
+  // The client's answer is not written yet: take only what the upstream already sent.
+  session.recycle_upstream(std::chrono::milliseconds(0));
+  if (!session.ended_cleanly()) {
+    return send_error(res, 502, "Every deployment failed before the answer was complete.",
+                      "server_error", "upstream_failed_mid_stream");
+  }
+  res.set_content(fold_to_completion(front, all), "application/json");
+}
+
+// A streamed answer: the rest of the session through a chunked content provider.
+void answer_streamed(const std::shared_ptr<Session>& session, httplib::Response& res) {
+  res.status = 200;
+  res.set_header("Cache-Control", "no-cache");
+  res.set_chunked_content_provider(
+      "text/event-stream", [session](size_t, httplib::DataSink& sink) {
+        session->run_after_commit([&sink](const std::string& bytes) {
+          return sink.write(bytes.data(), bytes.size());
+        });
+        if (session->client_gone()) return false;
+        sink.done();
+        session->recycle_upstream();
+        return true;
+      });
+}
+
 }  // namespace
 
 RouterServer::RouterServer(RouterConfig config, ServerOptions options)
@@ -51,11 +83,17 @@ size_t RouterServer::open_connections() const {
 }
 
 void RouterServer::install_routes() {
-  auto& server = *server_;
-  server.Get("/health", [](const httplib::Request&, httplib::Response& res) {
+  install_info_routes();
+  install_completion_routes();
+  install_method_guards();
+  install_error_handlers();
+}
+
+void RouterServer::install_info_routes() {
+  server_->Get("/health", [](const httplib::Request&, httplib::Response& res) {
     res.set_content(R"({"status":"ok"})", "application/json");
   });
-  server.Get("/v1/models", [this](const httplib::Request&, httplib::Response& res) {
+  server_->Get("/v1/models", [this](const httplib::Request&, httplib::Response& res) {
     nlohmann::json data = nlohmann::json::array();
     std::set<std::string> seen;
     for (const auto& d : config_.model_list)
@@ -63,77 +101,71 @@ void RouterServer::install_routes() {
         data.push_back({{"id", d.model_name}, {"object", "model"}, {"owned_by", "midstream"}});
     res.set_content(nlohmann::json{{"object", "list"}, {"data", data}}.dump(), "application/json");
   });
+}
 
-  auto handle = [this](wire::Dialect front, const httplib::Request& req, httplib::Response& res) {
-    const std::string content_type = req.get_header_value("Content-Type");
-    if (!content_type.empty() && !is_json_media_type(content_type))
-      return send_error(res, 415, "The request body must be JSON (Content-Type: application/json).",
-                        "invalid_request_error", "unsupported_media_type");
-    auto parsed = parse_request_body(req.body, options_.max_json_depth);
-    if (const auto* refusal = std::get_if<BodyRefusal>(&parsed))
-      return send_error(res, 400, refusal->message, "invalid_request_error", refusal->code);
-    const auto& body = std::get<nlohmann::json>(parsed);
-    wire::RequestError error;
-    auto request = wire::decode_request(front, body, &error);
-    if (!request)
-      return send_error(res, 400,
-                        "Invalid request" + (error.pointer.empty() ? "" : " at " + error.pointer) +
-                            ": " + error.message,
-                        "invalid_request_error", "invalid_request");
-    if (!config_.has_group(request->model))
-      return send_error(res, 404, "The model '" + request->model + "' does not exist on this router.",
-                        "invalid_request_error", "model_not_found");
-
-    const uint64_t seed = config_.settings.seed + request_counter_.fetch_add(1);
-    const bool stream = request->stream;
-    const std::string model = request->model;
-    auto session = std::make_shared<Session>(
-        config_, cooldowns_, front, std::move(*request), &stop_, seed,
-        options_.reuse_upstream_connections ? &upstream_pool_ : nullptr);
-    auto outcome = session->run_to_commit();
-    if (options_.log_requests)
-      std::cerr << "router: " << req.path << " model=" << model << " outcome="
-                << (outcome == Session::Outcome::Failed ? "failed" : "ok") << "\n";
-    if (outcome == Session::Outcome::Failed) {
-      res.status = session->error_status();
-      res.set_content(session->error_body(), "application/json");
-      return;
-    }
-    if (!stream) {
-      std::string all = session->take_pending();
-      session->run_after_commit([&all](const std::string& bytes) {
-        all += bytes;
-        return true;
-      });
-      // The client's answer is not written yet: take only what the upstream already sent.
-      session->recycle_upstream(std::chrono::milliseconds(0));
-      if (!session->ended_cleanly()) {
-        return send_error(res, 502, "Every deployment failed before the answer was complete.",
-                          "server_error", "upstream_failed_mid_stream");
-      }
-      res.set_content(fold_to_completion(front, all), "application/json");
-      return;
-    }
-    res.status = 200;
-    res.set_header("Cache-Control", "no-cache");
-    res.set_chunked_content_provider(
-        "text/event-stream", [session](size_t, httplib::DataSink& sink) {
-          session->run_after_commit([&sink](const std::string& bytes) {
-            return sink.write(bytes.data(), bytes.size());
-          });
-          if (session->client_gone()) return false;
-          sink.done();
-          session->recycle_upstream();
-          return true;
-        });
-  };
-  server.Post("/v1/chat/completions", [handle](const httplib::Request& req, httplib::Response& res) {
-    handle(wire::Dialect::OpenAIChat, req, res);
+void RouterServer::install_completion_routes() {
+  server_->Post("/v1/chat/completions", [this](const httplib::Request& req, httplib::Response& res) {
+    handle_completion(wire::Dialect::OpenAIChat, req, res);
   });
-  server.Post("/v1/responses", [handle](const httplib::Request& req, httplib::Response& res) {
-    handle(wire::Dialect::OpenAIResponses, req, res);
+  server_->Post("/v1/responses", [this](const httplib::Request& req, httplib::Response& res) {
+    handle_completion(wire::Dialect::OpenAIResponses, req, res);
   });
+}
 
+std::optional<wire::CanonicalRequest> RouterServer::read_completion_request(
+    wire::Dialect front, const httplib::Request& req, httplib::Response& res) const {
+  const std::string content_type = req.get_header_value("Content-Type");
+  if (!content_type.empty() && !is_json_media_type(content_type)) {
+    send_error(res, 415, "The request body must be JSON (Content-Type: application/json).",
+               "invalid_request_error", "unsupported_media_type");
+    return std::nullopt;
+  }
+  auto parsed = parse_request_body(req.body, options_.max_json_depth);
+  if (const auto* refusal = std::get_if<BodyRefusal>(&parsed)) {
+    send_error(res, 400, refusal->message, "invalid_request_error", refusal->code);
+    return std::nullopt;
+  }
+  wire::RequestError error;
+  auto request = wire::decode_request(front, std::get<nlohmann::json>(parsed), &error);
+  if (!request) {
+    send_error(res, 400,
+               "Invalid request" + (error.pointer.empty() ? "" : " at " + error.pointer) + ": " +
+                   error.message,
+               "invalid_request_error", "invalid_request");
+    return std::nullopt;
+  }
+  if (!config_.has_group(request->model)) {
+    send_error(res, 404, "The model '" + request->model + "' does not exist on this router.",
+               "invalid_request_error", "model_not_found");
+    return std::nullopt;
+  }
+  return request;
+}
+
+void RouterServer::handle_completion(wire::Dialect front, const httplib::Request& req,
+                                     httplib::Response& res) {
+  auto request = read_completion_request(front, req, res);
+  if (!request) return;
+  const uint64_t seed = config_.settings.seed + request_counter_.fetch_add(1);
+  const bool stream = request->stream;
+  const std::string model = request->model;
+  auto session = std::make_shared<Session>(
+      config_, cooldowns_, front, std::move(*request), &stop_, seed,
+      options_.reuse_upstream_connections ? &upstream_pool_ : nullptr);
+  auto outcome = session->run_to_commit();
+  if (options_.log_requests)
+    std::cerr << "router: " << req.path << " model=" << model << " outcome="
+              << (outcome == Session::Outcome::Failed ? "failed" : "ok") << "\n";
+  if (outcome == Session::Outcome::Failed) {
+    res.status = session->error_status();
+    res.set_content(session->error_body(), "application/json");
+    return;
+  }
+  if (stream) return answer_streamed(session, res);
+  answer_folded(front, *session, res);
+}
+
+void RouterServer::install_method_guards() {
   // Another method on a known path is a 405 naming the allowed ones, not an unknown path.
   auto not_allowed = [](std::string allow) {
     return [allow](const httplib::Request& req, httplib::Response& res) {
@@ -142,6 +174,7 @@ void RouterServer::install_routes() {
                  "invalid_request_error", "method_not_allowed");
     };
   };
+  auto& server = *server_;
   for (const char* path : {"/v1/chat/completions", "/v1/responses"}) {
     server.Get(path, not_allowed("POST"));
     server.Put(path, not_allowed("POST"));
@@ -156,8 +189,10 @@ void RouterServer::install_routes() {
     server.Delete(path, not_allowed("GET, HEAD"));
     server.Options(path, not_allowed("GET, HEAD"));
   }
+}
 
-  server.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+void RouterServer::install_error_handlers() {
+  server_->set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
     std::string what = "internal error";
     try {
       if (ep) std::rethrow_exception(ep);
@@ -167,7 +202,7 @@ void RouterServer::install_routes() {
     }
     send_error(res, 500, "The router failed: " + what, "server_error");
   });
-  server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+  server_->set_error_handler([](const httplib::Request&, httplib::Response& res) {
     if (!res.body.empty()) return;
     // An error cpp-httplib found itself: the body may be unread, so the connection closes.
     if (res.status != 404) {
@@ -219,11 +254,6 @@ uint16_t RouterServer::start() {
   for (int i = 0; i < 5000 && !server_->is_running(); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   return port_;
-}
-
-void RouterServer::serve_forever() {
-  if (!server_) start();
-  if (thread_.joinable()) thread_.join();
 }
 
 void RouterServer::stop() {

@@ -8,12 +8,19 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 
 #include "net/connection_pool.h"
 #include "router/config.h"
 #include "router/cooldown.h"
+#include "wire/request.h"
+
+namespace httplib {
+struct Request;
+struct Response;
+}  // namespace httplib
 
 namespace midstream::router {
 
@@ -53,8 +60,6 @@ class RouterServer {
 
   // Binds and serves in a background thread; returns the port. Throws std::runtime_error.
   uint16_t start();
-  // Serves on the calling thread until stop() (for `midstream router`).
-  void serve_forever();
   void stop();
   uint16_t port() const { return port_; }
   const RouterConfig& config() const { return config_; }
@@ -66,7 +71,17 @@ class RouterServer {
   void close_idle_upstream_connections() { upstream_pool_.clear(); }
 
  private:
+  // The routes, one family each.
   void install_routes();
+  void install_info_routes();        // GET /health, GET /v1/models
+  void install_completion_routes();  // POST /v1/chat/completions, POST /v1/responses
+  void install_method_guards();      // another method on a known path: 405 with Allow
+  void install_error_handlers();     // exceptions and cpp-httplib's own errors, OpenAI-shaped
+  // One completion request: validated (an OpenAI-shaped 4xx answers it otherwise), then a
+  // Session up to the commit point, then the answer streamed or folded.
+  void handle_completion(wire::Dialect front, const httplib::Request& req, httplib::Response& res);
+  std::optional<wire::CanonicalRequest> read_completion_request(
+      wire::Dialect front, const httplib::Request& req, httplib::Response& res) const;
 
   RouterConfig config_;
   ServerOptions options_;

@@ -1,8 +1,7 @@
 #include "router/session.h"
 
-#include <nlohmann/json.hpp>
-
 #include "router/continuation.h"
+#include "wire/codec.h"
 
 namespace midstream::router {
 namespace {
@@ -18,12 +17,11 @@ std::string response_id(wire::Dialect front, uint64_t seed) {
 
 std::string openai_error_body(const std::string& message, const std::string& type,
                               const std::string& code) {
-  nlohmann::json body = {{"error",
-                          {{"message", message},
-                           {"type", type},
-                           {"param", nullptr},
-                           {"code", code.empty() ? nlohmann::json(nullptr) : nlohmann::json(code)}}}};
-  return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  wire::ErrorInfo error;
+  error.message = message;
+  error.type = type;
+  error.code = code;
+  return wire::encode_error_body(wire::Dialect::OpenAIChat, error);
 }
 
 Session::Session(const RouterConfig& config, CooldownTracker& cooldowns, wire::Dialect front,

@@ -107,7 +107,8 @@ class Session {
   std::string error_body_;
 };
 
-// {"error":{"message","type","param":null,"code"}}
+// The router's own error body, as OpenAI shapes it ({"error":{"message","type","param":null,
+// "code"}}, an empty code as null): wire::encode_error_body.
 std::string openai_error_body(const std::string& message, const std::string& type,
                               const std::string& code);
 

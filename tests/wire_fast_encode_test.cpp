@@ -13,15 +13,19 @@
 #include <string>
 #include <vector>
 
+#include "tests/fixture_replay.h"
 #include "wire/anthropic.h"
 #include "wire/codec.h"
-#include "wire/fixture.h"
 #include "wire/json_fields.h"
 #include "wire/json_text.h"
 #include "wire/openai_chat.h"
 #include "wire/openai_responses.h"
 
 namespace midstream::wire {
+
+using fixtures::decodable_fixtures;
+using fixtures::read_fixture_stream;
+
 namespace {
 
 namespace fs = std::filesystem;

@@ -9,10 +9,13 @@
 #include <string>
 #include <vector>
 
+#include "tests/fixture_replay.h"
 #include "wire/codec.h"
-#include "wire/fixture.h"
 
 namespace midstream::wire {
+
+using fixtures::decodable_fixtures;
+using fixtures::read_fixture_stream;
 
 void PrintTo(const StreamEvent& event, std::ostream* os) { *os << describe(event); }
 

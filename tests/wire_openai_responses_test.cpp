@@ -7,10 +7,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/fixture_replay.h"
 #include "wire/codec.h"
-#include "wire/fixture.h"
 
 namespace midstream::wire {
+
+using fixtures::read_fixture_stream;
 
 void PrintTo(const StreamEvent& event, std::ostream* os) { *os << describe(event); }
 

@@ -5,11 +5,13 @@
 #include <string>
 #include <vector>
 
+#include "tests/fixture_replay.h"
 #include "wire/codec.h"
-#include "wire/fixture.h"
 #include "wire/sse.h"
 
 namespace midstream::wire {
+
+using fixtures::read_fixture_stream;
 
 // Readable failures (found by ADL, so outside the anonymous namespace).
 void PrintTo(const SseEvent& event, std::ostream* os) {

@@ -1,6 +1,4 @@
-#include "fakes/error_body.h"
-
-#include <nlohmann/json.hpp>
+#include "fakes/error_defaults.h"
 
 namespace midstream::fakes {
 namespace {
@@ -51,27 +49,22 @@ std::string default_message(int status) {
 
 }  // namespace
 
-std::string provider_error_body(wire::Dialect dialect, int status, const std::string& type,
-                                const std::string& code, const std::string& message) {
-  const std::string text = message.empty() ? default_message(status) : message;
+wire::ErrorInfo status_error(wire::Dialect dialect, int status, const std::string& type,
+                             const std::string& code, const std::string& message) {
+  wire::ErrorInfo error;
+  error.http_status = status;
+  error.message = message.empty() ? default_message(status) : message;
   if (dialect == wire::Dialect::Anthropic) {
-    nlohmann::json body = {{"type", "error"},
-                           {"error", {{"type", type.empty() ? anthropic_type(status) : type},
-                                      {"message", text}}}};
-    return body.dump();
+    error.type = type.empty() ? anthropic_type(status) : type;
+  } else {
+    error.type = type.empty() ? openai_type(status) : type;
+    error.code = code.empty() ? openai_code(status) : code;
   }
-  const std::string the_code = code.empty() ? openai_code(status) : code;
-  nlohmann::json body = {{"error",
-                          {{"message", text},
-                           {"type", type.empty() ? openai_type(status) : type},
-                           {"param", nullptr},
-                           {"code", the_code.empty() ? nlohmann::json(nullptr)
-                                                     : nlohmann::json(the_code)}}}};
-  return body.dump();
+  return error;
 }
 
-wire::ErrorInfo default_stream_error(wire::Dialect dialect, const std::string& type,
-                                     const std::string& code, const std::string& message) {
+wire::ErrorInfo stream_error(wire::Dialect dialect, const std::string& type,
+                             const std::string& code, const std::string& message) {
   wire::ErrorInfo error;
   if (dialect == wire::Dialect::Anthropic) {
     error.type = type.empty() ? "overloaded_error" : type;

@@ -1,4 +1,4 @@
-#include "wire/fixture.h"
+#include "tests/fixture_replay.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -9,11 +9,10 @@
 #include <nlohmann/json.hpp>
 
 #include "wire/events.h"
-#include "wire/json_fields.h"
 #include "wire/json_reader.h"
 #include "wire/sse.h"
 
-namespace midstream::wire {
+namespace midstream::fixtures {
 namespace {
 
 bool ends_with(std::string_view text, std::string_view suffix) {
@@ -30,7 +29,9 @@ std::string frame_json_lines(std::string_view lines) {
     pos = eol + 1;
     if (line.empty()) continue;
     const nlohmann::json payload = nlohmann::json::parse(line, nullptr, false);
-    append_sse_frame(out, detail::string_member(payload, "type"), line);
+    const auto type = payload.is_object() ? payload.find("type") : payload.end();
+    const bool named = type != payload.end() && type->is_string();
+    wire::append_sse_frame(out, named ? type->get<std::string>() : std::string(), line);
   }
   return out;
 }
@@ -39,7 +40,7 @@ std::string frame_json_lines(std::string_view lines) {
 
 std::string read_fixture_stream(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw ConfigError(path, "", "a readable fixture file");
+  if (!in) throw wire::ConfigError(path, "", "a readable fixture file");
   std::ostringstream bytes;
   bytes << in.rdbuf();
   if (ends_with(path, ".jsonl")) return frame_json_lines(bytes.str());
@@ -55,11 +56,12 @@ std::vector<std::string> decodable_fixtures(const std::string& root) {
     const std::string ext = entry.path().extension().string();
     if (!entry.is_regular_file() || (ext != ".sse" && ext != ".jsonl")) continue;
     const std::string relative = fs::relative(entry.path(), root).generic_string();
-    if (dialect_from_string(relative.substr(0, relative.find('/'))) == Dialect::Unknown) continue;
+    if (wire::dialect_from_string(relative.substr(0, relative.find('/'))) == wire::Dialect::Unknown)
+      continue;
     paths.push_back(relative);
   }
   std::sort(paths.begin(), paths.end());
   return paths;
 }
 
-}  // namespace midstream::wire
+}  // namespace midstream::fixtures
