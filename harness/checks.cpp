@@ -43,8 +43,14 @@ Grade grade(const Scenario& scenario, const std::vector<CheckResult>& checks,
   const bool only_rescue = std::all_of(musts.begin(), musts.end(), [](const CheckResult* c) {
     return std::find(rescue.begin(), rescue.end(), c->id) != rescue.end();
   });
-  if (scenario.expect.safe_ok && only_rescue && harness::checks::clean_error(o))
-    return {reports::Verdict::Safe, "not rescued, but a clean bounded error"};
+  if (scenario.expect.safe_ok && only_rescue && harness::checks::clean_error(o)) {
+    // text.exact is a rescue check, so it alone cannot tell an honest partial answer from a
+    // repeat or a gap before the error: SAFE asks for the answer's beginning.
+    if (harness::checks::starts_with(scenario.answer(), o.front.text))
+      return {reports::Verdict::Safe, "not rescued, but a clean bounded error"};
+    return {reports::Verdict::Fail,
+            "a clean error, but the text before it is not the answer's beginning"};
+  }
   std::string reason = "MUST failed: " + musts.front()->id;
   if (musts.size() > 1) reason += " (+" + std::to_string(musts.size() - 1) + " more)";
   return {reports::Verdict::Fail, reason};

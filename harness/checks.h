@@ -58,9 +58,9 @@ struct Grade {
   std::string reason;
 };
 
-// PASS, NON-STRICT (only SHOULDs failed), SAFE (not rescued, but a clean error and the scenario
-// accepts that), FAIL (a MUST failed or a truncated answer was presented as complete), ERROR (a
-// harness check failed: the planned fault did not fire).
+// PASS, NON-STRICT (only SHOULDs failed), SAFE (not rescued, but a clean error after a beginning
+// of the answer, and the scenario accepts that), FAIL (a MUST failed or a truncated answer was
+// presented as complete), ERROR (a harness check failed: the planned fault did not fire).
 Grade grade(const Scenario& scenario, const std::vector<reports::CheckResult>& checks,
             const Observation& observation);
 

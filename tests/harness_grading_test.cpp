@@ -187,11 +187,88 @@ TEST_F(Continuation, AContinuationCarryingWhatTheClientHadHolds) {
 }
 
 TEST_F(Continuation, NoRequestAtTheFallbackFails) {
-  const Graded g =
-      run(scenario_, streamed_200(chat_bytes({kAnswer})), {{"primary", {primary_}}, {"backup", {}}});
+  const auto body = streamed_200(chat_bytes({kAnswer}));
+  const Graded g = run(scenario_, body, {{"primary", {primary_}}, {"backup", {}}});
   ASSERT_NE(g.find("continuation.carries_partial"), nullptr);
   EXPECT_FALSE(g.find("continuation.carries_partial")->passed);
   EXPECT_EQ(g.find("continuation.carries_partial")->actual, "no continuation request at backup");
+}
+
+// safe_ok: finish.single and responses.lifecycle judge the ending that happened, so a clean error
+// after content can grade SAFE; a repeat before the error, or a silent truncation, cannot.
+wire::ErrorInfo cut_off() {
+  wire::ErrorInfo error;
+  error.type = "server_error";
+  error.message = "the answer was cut off";
+  return error;
+}
+
+class SafeOk : public testing::Test {
+ protected:
+  void SetUp() override {
+    scenario_ = responses_scenario();
+    scenario_.expect.safe_ok = true;
+  }
+
+  Graded error_after(Front front, const std::vector<std::string>& pieces) {
+    scenario_.client.front = front;
+    const auto dialect =
+        front == Front::Chat ? wire::Dialect::OpenAIChat : wire::Dialect::OpenAIResponses;
+    std::vector<StreamEvent> events{StreamEvent::preamble("resp_1", "m")};
+    for (const auto& piece : pieces) events.push_back(StreamEvent::text_delta(piece));
+    events.push_back(StreamEvent::error_event(cut_off()));
+    const std::string bytes = wire::encode_stream(dialect, {"resp_1", "m", 0, true}, events);
+    return run(scenario_, streamed_200(bytes));
+  }
+
+  Scenario scenario_;
+};
+
+TEST_F(SafeOk, ACleanChatErrorAfterContentIsSafe) {
+  const Graded g = error_after(Front::Chat, {"The quick ", "brown fox "});
+  EXPECT_EQ(g.grade.verdict, reports::Verdict::Safe) << g.grade.reason;
+  EXPECT_TRUE(g.find("finish.single")->passed) << g.find("finish.single")->actual;
+}
+
+TEST_F(SafeOk, ACleanResponsesFailureAfterContentIsSafe) {
+  const Graded g = error_after(Front::Responses, {"The quick ", "brown fox "});
+  EXPECT_EQ(g.grade.verdict, reports::Verdict::Safe) << g.grade.reason;
+  EXPECT_TRUE(g.find("finish.single")->passed) << g.find("finish.single")->actual;
+  EXPECT_TRUE(g.find("responses.lifecycle")->passed) << g.find("responses.lifecycle")->actual;
+}
+
+TEST_F(SafeOk, WithoutSafeOkTheSameErrorFails) {
+  scenario_.expect.safe_ok = false;
+  const Graded g = error_after(Front::Chat, {"The quick ", "brown fox "});
+  EXPECT_EQ(g.grade.verdict, reports::Verdict::Fail);
+  EXPECT_EQ(g.grade.reason, "MUST failed: outcome (+1 more)");
+}
+
+TEST_F(SafeOk, ARepeatBeforeTheErrorIsNotSafe) {
+  const Graded g = error_after(Front::Chat, {"The quick ", "The quick "});
+  EXPECT_EQ(g.grade.verdict, reports::Verdict::Fail);
+  EXPECT_EQ(g.grade.reason, "a clean error, but the text before it is not the answer's beginning");
+}
+
+TEST_F(SafeOk, ASilentTruncationIsFail) {
+  scenario_.client.front = Front::Chat;
+  const Graded g = run(scenario_, streamed_200(chat_bytes({"The quick ", "brown fox "})));
+  EXPECT_EQ(g.grade.verdict, reports::Verdict::Fail);
+  EXPECT_EQ(g.grade.reason, "a truncated answer was presented as complete");
+}
+
+// What an error stream must not carry: a finish reason before the error.
+TEST_F(SafeOk, AFinishBeforeTheErrorFailsFinishSingle) {
+  scenario_.client.front = Front::Chat;
+  const std::vector<StreamEvent> events{
+      StreamEvent::preamble("chatcmpl-1", "m"), StreamEvent::text_delta("The quick "),
+      StreamEvent::finish("stop"), StreamEvent::error_event(cut_off())};
+  const std::string bytes =
+      wire::encode_stream(wire::Dialect::OpenAIChat, {"chatcmpl-1", "m", 0, true}, events);
+  const Graded g = run(scenario_, streamed_200(bytes));
+  EXPECT_FALSE(g.find("finish.single")->passed);
+  EXPECT_EQ(g.find("finish.single")->actual, "finish_reason stop");
+  EXPECT_EQ(g.grade.verdict, reports::Verdict::Fail);
 }
 
 }  // namespace

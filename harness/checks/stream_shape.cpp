@@ -43,12 +43,19 @@ void single_preamble(const Observation& o, CheckSink& sink) {
   sink.add(o.front.preambles == 1, "exactly 1 preamble", std::to_string(o.front.preambles) + " preambles");
 }
 
-// Reads the finish reasons the client saw: one for a whole answer, no "stop" after a failure.
+// Reads the finish reasons the client saw, against how the stream ended rather than what the
+// scenario expected, so a clean error after content on a scenario that accepts one (safe_ok) is
+// judged as the error it is: no finish at all. A whole answer has one; a stream that broke off
+// without an error is judged against the expected outcome, as no ending of its own applies.
 void single_finish(const Observation& o, CheckSink& sink) {
   if (!streamed_200(o)) return;
   const auto& reasons = o.front.finish_reasons;
-  if (expects_whole_answer(o)) {
-    sink.add(reasons.size() == 1, "exactly 1 finish reason", std::to_string(reasons.size()) + " finish reasons");
+  if (!o.front.errors.empty()) {
+    sink.add(reasons.empty(), "no finish reason in a stream that ends in an error",
+             reasons.empty() ? "none" : "finish_reason " + reasons.front());
+  } else if (expects_whole_answer(o)) {
+    sink.add(reasons.size() == 1, "exactly 1 finish reason",
+             std::to_string(reasons.size()) + " finish reasons");
   } else if (o.scenario.expect.outcome == Outcome::Error) {
     const bool stop = std::count(reasons.begin(), reasons.end(), "stop") > 0;
     sink.add(!stop, "no finish_reason \"stop\" after a failure", stop ? "finish_reason stop" : "none");
@@ -64,10 +71,14 @@ void responses_lifecycle(const Observation& o, CheckSink& sink) {
     if (done != o.front.text) problems.push_back("output_text.done " + quote(done, 60));
   if (life.completed_text && *life.completed_text != o.front.text)
     problems.push_back("response.completed text " + quote(*life.completed_text, 60));
-  if (life.completed + life.failed != 1)
+  // Against how the stream ended: an error ends in response.failed alone, a whole answer in
+  // response.completed with its output_text.done.
+  const bool ended_in_error = !o.front.errors.empty();
+  if (life.completed + life.failed != 1 || (ended_in_error && life.failed != 1))
     problems.push_back(std::to_string(life.completed) + " response.completed and " +
-                       std::to_string(life.failed) + " response.failed");
-  if (o.scenario.expect.outcome == Outcome::Complete && life.text_done.empty())
+                       std::to_string(life.failed) + " response.failed" +
+                       (ended_in_error ? " after an error" : ""));
+  if (!ended_in_error && life.completed > 0 && life.text_done.empty())
     problems.push_back("no output_text.done");
   const std::string actual = joined(problems);
   sink.add(problems.empty(), "one terminal event; output_text.done and response.completed text equal to the deltas",
