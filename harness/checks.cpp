@@ -4,11 +4,35 @@
 
 #include "harness/check_table.h"
 #include "harness/checks/check_functions.h"
+#include "harness/checks/text_divergence.h"
 
 namespace midstream::harness {
 
 using reports::CheckResult;
 using reports::Severity;
+
+namespace {
+
+// What was wrong with an answer presented as complete: a repeat is not a truncation.
+std::string wrong_answer_reason(const Observation& o) {
+  const auto divergence = checks::find_divergence(o.scenario.answer(), o.front.text, true);
+  const std::string at = " (at byte " + std::to_string(divergence.offset) + ")";
+  switch (divergence.kind) {
+    case checks::Divergence::Repeat:
+    case checks::Divergence::Gap:
+      return "an answer with a " + checks::divergence_summary(divergence) + at +
+             " was presented as complete";
+    case checks::Divergence::Extra:
+      return "an answer with " + checks::divergence_summary(divergence) + " was presented as complete";
+    case checks::Divergence::Different:
+      return "a different answer" + at + " was presented as complete";
+    case checks::Divergence::None:  // the text is whole: the tool call is what was cut
+    case checks::Divergence::Cut: break;
+  }
+  return "a truncated answer was presented as complete";
+}
+
+}  // namespace
 
 std::vector<CheckResult> run_checks(const Observation& o) {
   std::vector<CheckResult> results;
@@ -27,8 +51,7 @@ Grade grade(const Scenario& scenario, const std::vector<CheckResult>& checks,
   };
   for (const auto& c : checks)
     if (!c.passed && c.id.rfind("harness.", 0) == 0) return {reports::Verdict::Error, c.actual};
-  if (failed(check::kNoTruncatedSuccess))
-    return {reports::Verdict::Fail, "a truncated answer was presented as complete"};
+  if (failed(check::kNoTruncatedSuccess)) return {reports::Verdict::Fail, wrong_answer_reason(o)};
   std::vector<const CheckResult*> musts, shoulds;
   for (const auto& c : checks) {
     if (c.passed) continue;

@@ -271,5 +271,45 @@ TEST_F(SafeOk, AFinishBeforeTheErrorFailsFinishSingle) {
   EXPECT_EQ(g.grade.verdict, reports::Verdict::Fail);
 }
 
+// A repeated answer presented as complete is named a repeat, not a truncation (issue 14).
+TEST(TextFailures, ARepeatPresentedAsCompleteIsNamedARepeat) {
+  Scenario s = responses_scenario();
+  s.client.front = Front::Chat;
+  const Graded g = run(s, streamed_200(chat_bytes({"The quick brown fox jumps", kAnswer})));
+  EXPECT_EQ(g.grade.verdict, reports::Verdict::Fail);
+  EXPECT_EQ(g.grade.reason, "an answer with a repeat of 25 bytes at the seam (at byte 25) was "
+                           "presented as complete");
+  EXPECT_THAT(g.find("text.exact")->actual,
+              HasSubstr("repeat of 25 bytes at the seam, at byte 25: expected \"... brown fox"));
+}
+
+TEST(TextFailures, AGapAndACutAreNamedSo) {
+  Scenario s = responses_scenario();
+  s.client.front = Front::Chat;
+  Graded g = run(s, streamed_200(chat_bytes({"The quick brown fox ", "over the lazy dog."})));
+  EXPECT_EQ(g.grade.reason,
+            "an answer with a gap of 6 bytes (at byte 20) was presented as complete");
+  EXPECT_THAT(g.find("text.exact")->actual, HasSubstr("gap of 6 bytes, at byte 20"));
+  g = run(s, streamed_200(chat_bytes({"The quick brown fox "})));
+  EXPECT_EQ(g.grade.reason, "a truncated answer was presented as complete");
+}
+
+TEST(TextFailures, ARepeatBeforeAnErrorIsNamedInTextPrefix) {
+  Scenario s = responses_scenario();
+  s.client.front = Front::Chat;
+  s.expect.outcome = Outcome::Error;
+  s.expect.in_band_error = true;
+  const std::vector<StreamEvent> events{
+      StreamEvent::preamble("chatcmpl-1", "m"), StreamEvent::text_delta("The quick "),
+      StreamEvent::text_delta("The quick brown"), StreamEvent::error_event(cut_off())};
+  const std::string bytes =
+      wire::encode_stream(wire::Dialect::OpenAIChat, {"chatcmpl-1", "m", 0, true}, events);
+  const Graded g = run(s, streamed_200(bytes));
+  ASSERT_NE(g.find("text.prefix"), nullptr);
+  EXPECT_FALSE(g.find("text.prefix")->passed);
+  EXPECT_THAT(g.find("text.prefix")->actual,
+              HasSubstr("repeat of 10 bytes at the seam, at byte 10"));
+}
+
 }  // namespace
 }  // namespace midstream::harness

@@ -2,8 +2,19 @@
 #include <algorithm>
 
 #include "harness/checks/check_functions.h"
+#include "harness/checks/text_divergence.h"
 
 namespace midstream::harness::checks {
+namespace {
+
+// The client's text, led by where and how it leaves the answer when it does.
+std::string text_against(const std::string& answer, const std::string& text, bool whole) {
+  const TextDivergence divergence = find_divergence(answer, text, whole);
+  if (divergence.kind == Divergence::None) return quote(text);
+  return describe_divergence(answer, text, divergence) + "; the client got " + quote(text);
+}
+
+}  // namespace
 
 // Reads the journals: each request's planned fault, whether it fired and how the exchange ended.
 void fault_fired(const Observation& o, CheckSink& sink) {
@@ -56,14 +67,16 @@ void outcome(const Observation& o, CheckSink& sink) {
 void text_exact(const Observation& o, CheckSink& sink) {
   if (!expects_whole_answer(o)) return;
   const std::string& answer = o.scenario.answer();
-  sink.add(o.front.text == answer, quote(answer), quote(o.front.text), "no gap and no repeat at the seam");
+  sink.add(o.front.text == answer, quote(answer), text_against(answer, o.front.text, true),
+           "no gap and no repeat at the seam");
 }
 
 // Reads the client's text otherwise, unless it got an HTTP error status.
 void text_prefix(const Observation& o, CheckSink& sink) {
   if (expects_whole_answer(o) || o.client.status >= 400) return;
   const std::string& answer = o.scenario.answer();
-  sink.add(starts_with(answer, o.front.text), "a prefix of " + quote(answer), quote(o.front.text),
+  sink.add(starts_with(answer, o.front.text), "a prefix of " + quote(answer),
+           text_against(answer, o.front.text, false),
            "what was sent must be the answer's beginning, once");
 }
 
