@@ -10,7 +10,7 @@ namespace {
 using enum CheckSeverity;
 
 // In report order. A check that does not apply to a scenario reports nothing.
-constexpr std::array<CheckRow, 20> kChecks{{
+constexpr std::array<CheckRow, 21> kChecks{{
     // outcome and text
     {check::kFaultFired, Harness,
      "Every planned fault that a request reached fires: one that did not means the scenario tested nothing.",
@@ -48,6 +48,10 @@ constexpr std::array<CheckRow, 20> kChecks{{
      "On the Responses front one terminal event ends the stream, and output_text.done and response.completed "
      "repeat exactly the text of the deltas.",
      checks::responses_lifecycle},
+    {check::kOutputItems, Must,
+     "On the Responses front one message item carries the text across every attempt: each output item is "
+     "added once at its own output_index, and every output_text.delta names that item's id and index.",
+     checks::responses_output_items},
     {check::kErrorShape, Must,
      "An expected error is well shaped: an OpenAI-shaped body with an HTTP error status, or after the first byte "
      "the front's in-band error (on Responses, response.failed) and no terminator.",

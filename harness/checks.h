@@ -43,6 +43,7 @@ inline constexpr const char* kSinglePreamble = "preamble.single";
 inline constexpr const char* kSingleFinish = "finish.single";
 inline constexpr const char* kErrorShape = "error.shape";
 inline constexpr const char* kLifecycle = "responses.lifecycle";
+inline constexpr const char* kOutputItems = "responses.output_items";
 inline constexpr const char* kAttempts = "attempts";
 inline constexpr const char* kContinuation = "continuation.carries_partial";
 inline constexpr const char* kReplay = "replay.original_request";

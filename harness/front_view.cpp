@@ -40,6 +40,35 @@ void inspect_chat_chunk(const std::string& data, FrontView& view) {
     view.shape_problems.push_back("a chunk whose object is not chat.completion.chunk: " + data.substr(0, 120));
 }
 
+int64_t output_index_of(const nlohmann::json& json) {
+  const auto it = json.find("output_index");
+  return it != json.end() && it->is_number_integer() ? it->get<int64_t>() : -1;
+}
+
+// A string member, "" when absent or of another type (a router under test may send anything).
+std::string string_member(const nlohmann::json& json, const char* key) {
+  if (!json.is_object()) return "";
+  const auto it = json.find(key);
+  return it != json.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+// The item an output_item.added adds, or the one an output_text.delta writes to (kept once).
+void note_output_item(const std::string& type, const nlohmann::json& json,
+                      FrontView::ResponsesLifecycle& life) {
+  using ItemRef = FrontView::ResponsesLifecycle::ItemRef;
+  if (type == "response.output_item.added") {
+    static const nlohmann::json kNoItem = nlohmann::json::object();
+    const auto item = json.find("item");
+    const nlohmann::json& added = item != json.end() ? *item : kNoItem;
+    life.items_added.push_back(
+        {string_member(added, "id"), string_member(added, "type"), output_index_of(json)});
+  } else if (type == "response.output_text.delta") {
+    ItemRef ref{string_member(json, "item_id"), "", output_index_of(json)};
+    auto& refs = life.text_delta_items;
+    if (std::find(refs.begin(), refs.end(), ref) == refs.end()) refs.push_back(std::move(ref));
+  }
+}
+
 // Responses-specific wire facts: event names, sequence numbers, the lifecycle's texts.
 void inspect_responses_event(const wire::SseEvent& sse, FrontView& view) {
   auto json = nlohmann::json::parse(sse.data, nullptr, false);
@@ -55,6 +84,7 @@ void inspect_responses_event(const wire::SseEvent& sse, FrontView& view) {
     life.sequence.push_back(json["sequence_number"].get<int64_t>());
   else
     view.shape_problems.push_back("an event without sequence_number: " + type);
+  note_output_item(type, json, life);
   if (type == "response.created") ++life.created;
   if (type == "response.failed") ++life.failed;
   if (type == "response.output_text.done") life.text_done.push_back(json.value("text", ""));

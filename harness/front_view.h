@@ -41,6 +41,16 @@ struct FrontView {
     std::string first_without_event_line;  // the JSON type of the first such event
     std::vector<int64_t> sequence;   // sequence_number of every event, in order
     std::vector<std::string> text_done;  // response.output_text.done texts
+    // The output items as the events name them: every response.output_item.added, and each
+    // distinct item the response.output_text.delta events point at (output_index -1: absent).
+    struct ItemRef {
+      std::string id;
+      std::string type;  // output_item.added only: "message", "function_call"...
+      int64_t output_index = -1;
+      bool operator==(const ItemRef&) const = default;
+    };
+    std::vector<ItemRef> items_added;
+    std::vector<ItemRef> text_delta_items;
     std::optional<std::string> completed_text;  // output_text of response.completed's output
   } responses;
 };

@@ -35,10 +35,10 @@ TEST(CheckTable, IdsAreUniqueAndInReportOrder) {
   EXPECT_THAT(ids, ElementsAreArray({"harness.fault_fired", "outcome", "text.exact", "text.prefix",
                                      "tool_call.exact", "no_truncated_success", "stream.well_formed",
                                      "stream.event_lines", "preamble.single", "finish.single",
-                                     "responses.lifecycle", "error.shape", "attempts",
-                                     "continuation.carries_partial", "replay.original_request",
-                                     "usage.exact", "duration.bounded", "router.alive", "upstream.closed",
-                                     "retry_after.honoured"}));
+                                     "responses.lifecycle", "responses.output_items", "error.shape",
+                                     "attempts", "continuation.carries_partial",
+                                     "replay.original_request", "usage.exact", "duration.bounded",
+                                     "router.alive", "upstream.closed", "retry_after.honoured"}));
 }
 
 TEST(CheckTable, EveryRowHasARequirementAndAFunction) {

@@ -311,5 +311,47 @@ TEST(TextFailures, ARepeatBeforeAnErrorIsNamedInTextPrefix) {
               HasSubstr("repeat of 10 bytes at the seam, at byte 10"));
 }
 
+// responses.output_items: the fallback goes on writing into the item the client already has.
+TEST(OutputItems, OneEncoderAcrossTheSeamIsConsistent) {
+  const Graded g = run(responses_scenario(), streamed_200(responses_bytes(whole_answer())));
+  ASSERT_NE(g.find("responses.output_items"), nullptr);
+  EXPECT_TRUE(g.find("responses.output_items")->passed) << g.find("responses.output_items")->actual;
+}
+
+// A router that encodes each attempt afresh adds the message item again at output_index 0 (the
+// openai Python SDK crashes on it).
+TEST(OutputItems, AnItemAddedAgainAtIndexZeroFails) {
+  const wire::EncoderOptions options{"resp_1", "m", 0, true};
+  const std::string first = wire::encode_stream(
+      wire::Dialect::OpenAIResponses, options,
+      {StreamEvent::preamble("resp_1", "m"), StreamEvent::text_delta("The quick brown fox ")});
+  const std::string second = wire::encode_stream(
+      wire::Dialect::OpenAIResponses, options,
+      {StreamEvent::text_delta("jumps over the lazy dog."), StreamEvent::finish("stop"),
+       StreamEvent::end()});
+  const Graded g = run(responses_scenario(), streamed_200(first + second));
+  const auto* items = g.find("responses.output_items");
+  ASSERT_NE(items, nullptr);
+  EXPECT_FALSE(items->passed);
+  EXPECT_THAT(items->actual, HasSubstr("output_index taken again by msg_1_0 at output_index 0"));
+  EXPECT_THAT(items->actual, HasSubstr("item added again: msg_1_0"));
+  EXPECT_THAT(items->actual, HasSubstr("2 message items"));
+  EXPECT_EQ(g.grade.verdict, reports::Verdict::Fail);
+}
+
+TEST(OutputItems, DeltasUnderAnotherItemFail) {
+  std::string bytes = responses_bytes(whole_answer());
+  const std::string second_delta = "\"delta\":\"jumps over the lazy dog.\",\"item_id\":\"msg_1_0\"";
+  const size_t at = bytes.find(second_delta);
+  ASSERT_NE(at, std::string::npos) << bytes;
+  std::string moved = second_delta;
+  moved.replace(moved.find("msg_1_0"), 7, "msg_2_0");
+  bytes.replace(at, second_delta.size(), moved);
+  const Graded g = run(responses_scenario(), streamed_200(bytes));
+  EXPECT_FALSE(g.find("responses.output_items")->passed);
+  EXPECT_EQ(g.find("responses.output_items")->actual,
+            "output_text.delta for msg_2_0 at output_index 0, not the message item msg_1_0");
+}
+
 }  // namespace
 }  // namespace midstream::harness

@@ -25,6 +25,7 @@ void event_lines(const Observation& o, CheckSink& sink);
 void single_preamble(const Observation& o, CheckSink& sink);
 void single_finish(const Observation& o, CheckSink& sink);
 void responses_lifecycle(const Observation& o, CheckSink& sink);
+void responses_output_items(const Observation& o, CheckSink& sink);
 
 // attempts.cpp: what each fake was asked.
 void attempts(const Observation& o, CheckSink& sink);

@@ -1,5 +1,6 @@
 // The wire shape of a streamed 200, as the front's decoder read it back.
 #include <algorithm>
+#include <set>
 
 #include "harness/checks/check_functions.h"
 
@@ -82,6 +83,38 @@ void responses_lifecycle(const Observation& o, CheckSink& sink) {
     problems.push_back("no output_text.done");
   const std::string actual = joined(problems);
   sink.add(problems.empty(), "one terminal event; output_text.done and response.completed text equal to the deltas",
+           actual.empty() ? "consistent" : actual);
+}
+
+// Reads the output items the Responses events added and the ones the text deltas name. A
+// fallback must go on writing into the item the client already has: an item added again at an
+// output_index already taken crashes the openai Python SDK, and deltas under a new id or index
+// land in an item the client never saw.
+void responses_output_items(const Observation& o, CheckSink& sink) {
+  if (!streamed_200(o) || o.scenario.client.front != Front::Responses) return;
+  const auto& life = o.front.responses;
+  std::vector<std::string> problems;
+  std::set<int64_t> indexes;
+  std::set<std::string> ids;
+  const FrontView::ResponsesLifecycle::ItemRef* message = nullptr;
+  int messages = 0;
+  for (const auto& item : life.items_added) {
+    const std::string named = item.id + " at output_index " + std::to_string(item.output_index);
+    if (!indexes.insert(item.output_index).second)
+      problems.push_back("output_index taken again by " + named);
+    if (!ids.insert(item.id).second) problems.push_back("item added again: " + named);
+    if (item.type == "message" && ++messages == 1) message = &item;
+  }
+  if (messages > 1) problems.push_back(std::to_string(messages) + " message items");
+  for (const auto& ref : life.text_delta_items) {
+    if (message && ref.id == message->id && ref.output_index == message->output_index) continue;
+    problems.push_back("output_text.delta for " + ref.id + " at output_index " +
+                       std::to_string(ref.output_index) +
+                       (message ? ", not the message item " + message->id : ", no message item added"));
+  }
+  const std::string actual = joined(problems);
+  sink.add(problems.empty(),
+           "one message item carries the text; each item added once at its own output_index",
            actual.empty() ? "consistent" : actual);
 }
 
