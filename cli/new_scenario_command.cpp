@@ -158,44 +158,48 @@ std::string describe_fault(const std::string& spec, const std::string& dialect) 
   return spec == "none" ? "A healthy " + dialect + " primary" : "'" + spec + "' at the " + dialect + " primary";
 }
 
-ordered_json build(const std::string& id, const std::string& front, bool stream,
-                   const std::vector<Deployment>& chain, const std::string& fault_spec,
-                   const ordered_json& fault, std::string title) {
-  const Effect effect = effect_of(fault);
-  const bool has_fallback = chain.size() > 1;
-  const std::string& primary = chain.front().provider;
-
+// What the scenario expects of a router for the fault's effect on this chain, the requirement it
+// states, and the title's tail.
+struct Expectation {
   ordered_json expect;
+  std::string requirement;
+  std::string what;
+};
+
+Expectation expectation_of(Effect effect, const std::vector<Deployment>& chain, const ordered_json& fault,
+                           bool stream) {
+  const bool has_fallback = chain.size() > 1;
+  Expectation out;
+  ordered_json& expect = out.expect;
   ordered_json attempts = ordered_json::object();
   for (const auto& d : chain) attempts[d.provider] = 0;
-  attempts[primary] = 1;
-  std::string requirement, what;
+  attempts[chain.front().provider] = 1;
   switch (effect) {
     case Effect::None:
       expect["outcome"] = "complete";
-      requirement = "A router MUST pass a stream its upstream completes through unchanged: the exact answer, "
-                    "one preamble, one finish and the upstream's usage.";
-      what = "the primary serves the whole answer";
+      out.requirement = "A router MUST pass a stream its upstream completes through unchanged: the exact answer, "
+                        "one preamble, one finish and the upstream's usage.";
+      out.what = "the primary serves the whole answer";
       break;
     case Effect::ClientError:
       expect["outcome"] = "error";
       expect["status"] = fault.at("status");
-      requirement = "A router MUST NOT retry or fall back on a client error: the client gets the provider's "
-                    "status and message as an OpenAI-shaped error.";
-      what = "the client gets the " + std::to_string(fault.at("status").get<int>()) + ", nothing else is called";
+      out.requirement = "A router MUST NOT retry or fall back on a client error: the client gets the provider's "
+                        "status and message as an OpenAI-shaped error.";
+      out.what = "the client gets the " + std::to_string(fault.at("status").get<int>()) + ", nothing else is called";
       break;
     case Effect::BeforeCommit:
       if (has_fallback) {
         expect["outcome"] = "complete";
         attempts[chain[1].provider] = 1;
-        requirement = "A router MUST fall back when an upstream fails before the first content, so the client "
-                      "never sees the failure and gets the exact answer from the fallback.";
-        what = "the fallback serves, unseen by the client";
+        out.requirement = "A router MUST fall back when an upstream fails before the first content, so the client "
+                          "never sees the failure and gets the exact answer from the fallback.";
+        out.what = "the fallback serves, unseen by the client";
       } else {
         expect["outcome"] = "error";
-        requirement = "When every deployment fails before any content a router MUST answer with a real HTTP "
-                      "error status and an OpenAI-shaped body, not a 200.";
-        what = "a real HTTP error status";
+        out.requirement = "When every deployment fails before any content a router MUST answer with a real HTTP "
+                          "error status and an OpenAI-shaped body, not a 200.";
+        out.what = "a real HTTP error status";
       }
       break;
     case Effect::AfterCommit:
@@ -203,36 +207,42 @@ ordered_json build(const std::string& id, const std::string& front, bool stream,
         expect["outcome"] = "complete";
         attempts[chain[1].provider] = 1;
         expect["continuation"] = ordered_json::array({chain[1].provider});
-        requirement = "After the commit point a router MUST continue on the next deployment with a continuation "
-                      "request carrying the text already sent, so the client gets the exact answer with no gap "
-                      "and no repeat.";
-        what = "the fallback continues the answer exactly";
+        out.requirement = "After the commit point a router MUST continue on the next deployment with a continuation "
+                          "request carrying the text already sent, so the client gets the exact answer with no gap "
+                          "and no repeat.";
+        out.what = "the fallback continues the answer exactly";
       } else if (stream) {
         expect["outcome"] = "error";
         expect["in_band_error"] = true;
-        requirement = "When nothing is left to continue a committed answer a router MUST end the stream with the "
-                      "front's in-band error, never a clean end.";
-        what = "an in-band error, never a clean end";
+        out.requirement = "When nothing is left to continue a committed answer a router MUST end the stream with the "
+                          "front's in-band error, never a clean end.";
+        out.what = "an in-band error, never a clean end";
       } else {
         expect["outcome"] = "error";
-        requirement = "When nothing is left to rescue a non-streamed answer a router MUST answer with a real HTTP "
-                      "error status, never a truncated completion.";
-        what = "a real HTTP error status, never a truncated completion";
+        out.requirement = "When nothing is left to rescue a non-streamed answer a router MUST answer with a real HTTP "
+                          "error status, never a truncated completion.";
+        out.what = "a real HTTP error status, never a truncated completion";
       }
       break;
   }
   expect["attempts"] = attempts;
   expect["max_duration_ms"] = 3000;
-  if (title.empty())
-    title = describe_fault(fault_spec, chain.front().dialect) + ", " + front + " front" +
-            (stream ? "" : " (not streamed)") + ": " + what;
+  return out;
+}
 
+// A fake per deployment; the fault scripted at the primary.
+ordered_json providers_json(const std::vector<Deployment>& chain, const ordered_json& fault) {
   ordered_json providers = ordered_json::object();
   for (const auto& d : chain) {
     ordered_json p = {{"dialect", d.dialect}};
     if (&d == &chain.front() && !fault.is_null()) p["script"] = ordered_json::array({fault});
     providers[d.provider] = p;
   }
+  return providers;
+}
+
+// The chain as a model_list with fallbacks, no retries and short timeouts.
+ordered_json router_json(const std::vector<Deployment>& chain) {
   ordered_json model_list = ordered_json::array();
   for (const auto& d : chain)
     model_list.push_back({{"model_name", d.model_name},
@@ -240,7 +250,7 @@ ordered_json build(const std::string& id, const std::string& front, bool stream,
                            {{"model", d.model}, {"api_base", "{{" + d.provider + "}}"},
                             {"api_key", "sk-midstream-" + d.provider}}}});
   ordered_json settings = ordered_json::object();
-  if (has_fallback) {
+  if (chain.size() > 1) {
     ordered_json rest = ordered_json::array();
     for (size_t i = 1; i < chain.size(); ++i) rest.push_back(chain[i].model_name);
     settings["fallbacks"] = ordered_json::array({{{chain.front().model_name, rest}}});
@@ -250,16 +260,25 @@ ordered_json build(const std::string& id, const std::string& front, bool stream,
   settings["timeout_ms"] = 1000;
   settings["stream_timeout_ms"] = 500;
   settings["idle_timeout_ms"] = 500;
+  return {{"model_list", model_list}, {"router_settings", settings}};
+}
 
+ordered_json build(const std::string& id, const std::string& front, bool stream,
+                   const std::vector<Deployment>& chain, const std::string& fault_spec,
+                   const ordered_json& fault, std::string title) {
+  const Expectation expectation = expectation_of(effect_of(fault), chain, fault, stream);
+  if (title.empty())
+    title = describe_fault(fault_spec, chain.front().dialect) + ", " + front + " front" +
+            (stream ? "" : " (not streamed)") + ": " + expectation.what;
   ordered_json scenario;
   scenario["id"] = id;
   scenario["title"] = title;
-  scenario["requirement"] = requirement;
+  scenario["requirement"] = expectation.requirement;
   scenario["refs"] = ordered_json::array();
-  scenario["providers"] = providers;
-  scenario["router"] = {{"model_list", model_list}, {"router_settings", settings}};
+  scenario["providers"] = providers_json(chain, fault);
+  scenario["router"] = router_json(chain);
   scenario["request"] = {{"front", front}, {"stream", stream}};
-  scenario["expect"] = expect;
+  scenario["expect"] = expectation.expect;
   return scenario;
 }
 

@@ -94,14 +94,14 @@ reports::RunResults load(const std::string& path) {
   }
 }
 
-void print_written(const reports::RunResults& results, const std::vector<std::string>& written) {
+// "12 results: PASS 10 FAIL 2", then every format written into dir and listed.
+void write_reports(const reports::RunResults& results, const std::string& dir) {
   const auto summary = results.summary();
   std::cout << results.results.size() << " results:";
   for (reports::Verdict verdict : reports::kAllVerdicts)
     if (const int count = summary.at(reports::to_string(verdict))) std::cout << " " << reports::to_string(verdict) << " " << count;
-  std::cout << "\nreports:";
-  for (const std::string& path : written) std::cout << " " << path;
   std::cout << "\n";
+  reports::DirectoryReporter(dir, &std::cout).finish(results);
 }
 
 void write_file(const std::filesystem::path& path, const std::string& text) {
@@ -131,7 +131,7 @@ int report_command(int argc, char** argv) {
       const auto parent = std::filesystem::path(inputs.front()).parent_path();
       out_dir = parent.empty() ? "." : parent.string();
     }
-    print_written(results, reports::write_all(results, *out_dir));
+    write_reports(results, *out_dir);
     return 0;
   } catch (const InputError& error) {
     std::cerr << "midstream report: " << error.what() << "\n";
@@ -154,7 +154,7 @@ int merge_command(int argc, char** argv) {
     const reports::RunResults merged = reports::merge_runs(runs);
     std::cout << "merged " << inputs.size() << (inputs.size() == 1 ? " run" : " runs") << ", "
               << merged.targets.size() << (merged.targets.size() == 1 ? " target\n" : " targets\n");
-    print_written(merged, reports::write_all(merged, out_dir));
+    write_reports(merged, out_dir);
     return 0;
   } catch (const InputError& error) {
     std::cerr << "midstream merge: " << error.what() << "\n";

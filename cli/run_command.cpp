@@ -3,15 +3,14 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
+#include <cstdlib>
 #include <iomanip>
 #include <iostream>
 #include <map>
 #include <set>
-#include <sstream>
 #include <stdexcept>
-#include <thread>
+#include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -25,7 +24,6 @@
 #include "harness/scenario.h"
 #include "harness/target.h"
 #include "targets/registry.h"
-#include "reports/format.h"
 #include "reports/reporter.h"
 #include "router/defects.h"
 
@@ -97,7 +95,9 @@ options:
                     url target: print and write deployments.json, then exit without running
   --defect NAME     turn on a defect switch of the reference router (embedded, process;
                     repeatable; see `midstream defects`), to see which scenarios catch it
-  --seed N          seed for the router's jitter (default: 1)
+  --seed N          the reference router's jitter seed (embedded, process; default: 1): its
+                    router_settings.seed, unless a scenario sets its own; it also numbers the
+                    router's response ids. Written into results.json
 %s  --verbose         print every failed check of every non-PASS result
 
 examples:
@@ -157,31 +157,6 @@ std::vector<harness::Scenario> load_selected(Args& args, std::string* shard_text
   return scenarios;
 }
 
-std::string one_line(const std::string& text, size_t max) {
-  std::string out;
-  for (char c : text) out += (c == '\n' || c == '\r') ? ' ' : c;
-  if (out.size() > max) out = out.substr(0, max - 3) + "...";
-  return out;
-}
-
-void print_failures(const reports::ScenarioResult& r, bool verbose, bool with_target) {
-  std::cout << "  " << std::left << std::setw(11) << reports::to_string(r.verdict) << r.scenario;
-  if (with_target) std::cout << "  [" << r.target << "]";
-  std::cout << "  " << r.title << "\n      " << r.reason << "\n";
-  int shown = 0;
-  for (const auto& c : r.checks) {
-    if (c.passed) continue;
-    if (!verbose && shown == 2) {
-      std::cout << "      (more failed checks in results.json; --verbose shows all)\n";
-      break;
-    }
-    ++shown;
-    std::cout << "      " << c.id << " (" << reports::to_string(c.severity) << ")\n"
-              << "        expected: " << one_line(c.expected, 300) << "\n"
-              << "        actual:   " << one_line(c.actual, 300) << "\n";
-  }
-}
-
 // Prints the deployments a url target's router must be configured with, and how many distinct
 // router configs the selection needs (a router holds one at a time).
 void print_deployments(const nlohmann::ordered_json& sheet, const std::string& path) {
@@ -214,6 +189,154 @@ void print_deployments(const nlohmann::ordered_json& sheet, const std::string& p
             << "\n\n";
 }
 
+// What `midstream run` was asked to do, its options read and checked against each other.
+struct RunRequest {
+  harness::RunOptions options;  // jobs, seed, time scale
+  std::string out_dir;
+  std::vector<std::string> target_specs;  // --target values, in order
+  targets::TargetOptions target_options;
+  bool deployments_only = false;
+  bool verbose = false;
+  bool scale_given = false;  // --time-scale or MIDSTREAM_TIME_SCALE, not measured
+  bool seed_given = false;
+};
+
+RunRequest parse_run_options(Args& args) {
+  RunRequest request;
+  auto& options = request.options;
+  options.jobs = static_cast<int>(args.integer("--jobs", 4, 1, 256));
+  request.seed_given = args.has("--seed");
+  options.seed = static_cast<uint64_t>(args.integer("--seed", targets::kDefaultRouterSeed, 0, 1L << 62));
+  request.out_dir = args.value("--out").value_or("midstream-report");
+  request.target_specs = args.values("--target");
+  if (request.target_specs.empty()) request.target_specs.push_back("embedded");
+  auto& target_options = request.target_options;
+  target_options.fakes_port_base = static_cast<uint16_t>(args.integer("--fakes-port-base", 0, 1, 65535));
+  request.deployments_only = args.flag("--deployments-only");
+  target_options.defects = args.values("--defect");
+  request.verbose = args.flag("--verbose");
+  request.scale_given = args.has("--time-scale") || std::getenv("MIDSTREAM_TIME_SCALE") != nullptr;
+  options.time_scale = time_scale_option(args);
+  for (const auto& d : target_options.defects)
+    if (!router::is_known_defect(d)) throw UsageError("unknown defect '" + d + "' (see `midstream defects`)");
+  target_options.seed = options.seed;
+  target_options.config_format = args.value("--config-format").value_or("");
+  target_options.ready_path = args.value("--ready-path").value_or("");
+  target_options.ready_timeout = std::chrono::seconds(args.integer("--ready-timeout", 0, 1, 3600));
+  const auto& specs = request.target_specs;
+  const bool any_cmd =
+      std::any_of(specs.begin(), specs.end(), [](const std::string& spec) { return spec.rfind("cmd=", 0) == 0; });
+  if (!any_cmd && (!target_options.config_format.empty() || !target_options.ready_path.empty()))
+    throw UsageError("--config-format and --ready-path are for a cmd= target (--target 'cmd=COMMAND')");
+  return request;
+}
+
+// The routers under test: a factory per --target, its kind, and the url= targets' addresses.
+struct RunTargets {
+  std::vector<harness::TargetFactory> factories;
+  std::vector<const targets::TargetKind*> kinds;
+  std::vector<std::string> urls;
+};
+
+// A --target value the registry refuses is a usage error.
+template <typename Build>
+auto from_registry(Build build) {
+  try {
+    return build();
+  } catch (const std::runtime_error& error) {
+    throw UsageError(error.what());
+  }
+}
+
+// Checks the targets against the options before building any (a target may install its router
+// on first use).
+RunTargets set_up_targets(const RunRequest& request) {
+  RunTargets run;
+  for (const auto& spec : request.target_specs) {
+    run.kinds.push_back(from_registry([&] { return &targets::target_kind(spec); }));
+    for (size_t i = 0; i + 1 < run.kinds.size(); ++i)
+      if (run.kinds[i]->name == run.kinds.back()->name)
+        throw UsageError("two targets named '" + run.kinds.back()->name + "': a run holds one column per target name");
+    if (run.kinds.back()->name == "url") run.urls.push_back(spec.substr(spec.find('=') + 1));
+  }
+  const bool any_reference = std::any_of(run.kinds.begin(), run.kinds.end(),
+                                         [](const targets::TargetKind* kind) { return kind->reference_router; });
+  if (request.seed_given && !any_reference)
+    throw UsageError("--seed seeds the reference router's jitter (targets embedded, process); no target here is it");
+  if (request.target_options.fakes_port_base != 0 && run.urls.empty())
+    throw UsageError("--fakes-port-base is for a url target (--target url=http://127.0.0.1:PORT)");
+  if (request.deployments_only && run.urls.empty())
+    throw UsageError("--deployments-only is for a url target (--target url=http://127.0.0.1:PORT)");
+  for (const auto& spec : request.target_specs)
+    run.factories.push_back(from_registry([&] { return targets::make_target_factory(spec, request.target_options); }));
+  return run;
+}
+
+// A url target's router is configured by the user: writes and prints its deployments sheet.
+// False when that was all that was asked (--deployments-only).
+bool write_url_sheets(const RunTargets& run, const RunRequest& request, const std::vector<harness::Scenario>& scenarios) {
+  const uint16_t port_base = request.target_options.fakes_port_base;
+  for (const auto& url : run.urls) {
+    std::vector<harness::Scenario> dilated;
+    for (const auto& s : scenarios) dilated.push_back(harness::dilate(s, request.options.time_scale));
+    targets::UrlRunSheet written;
+    try {
+      written = targets::write_url_sheet(url, dilated, port_base, request.out_dir);
+    } catch (const std::runtime_error& error) {
+      throw UsageError(error.what());
+    }
+    print_deployments(written.sheet, written.path);
+    if (request.deployments_only) {
+      std::cout << "wrote " << written.path << "\n";
+      return false;
+    }
+    if (request.options.jobs > 1)
+      std::cerr << "midstream: note: scenarios against url=" << url << " run one at a time (--jobs "
+                << request.options.jobs << " ignored for it): their fakes share ports " << port_base << ".."
+                << port_base + written.most_providers - 1 << "\n";
+  }
+  return true;
+}
+
+// What the reporters hear before the first result: each target as `--target` names it.
+reports::RunInfo run_info(const RunRequest& request, const RunTargets& run, size_t scenarios, const std::string& shard) {
+  reports::RunInfo info;
+  info.scenarios = scenarios;
+  info.shard = shard;
+  for (const auto* kind : run.kinds)
+    info.targets.push_back({{kind->name, kind->summary,
+                             kind->reference_router ? request.target_options.defects : std::vector<std::string>{}},
+                            kind->max_jobs});
+  info.jobs = request.options.jobs;
+  info.seed = request.options.seed;
+  info.time_scale = request.options.time_scale.factor;
+  info.time_scale_source = request.options.time_scale.source;
+  return info;
+}
+
+// "PROG run --filter ID --target T": how to run one case again.
+std::string replay_command(const char* program, const std::vector<std::string>& target_specs) {
+  return std::string(program) + " run --filter ID" +
+         (target_specs.size() == 1 ? " --target " + target_specs.front() : std::string(" --target T"));
+}
+
+// Runs the scenarios against every target, handing the runner's data to each reporter: start,
+// every result and target note as they come, finish with the whole run.
+reports::RunResults run_reported(const std::vector<harness::Scenario>& scenarios, const RunTargets& run,
+                                 harness::RunOptions options, const reports::RunInfo& info,
+                                 const std::vector<reports::Reporter*>& reporters) {
+  for (auto* reporter : reporters) reporter->start(info);
+  options.on_result = [&reporters](const reports::ScenarioResult& result, size_t, size_t) {
+    for (auto* reporter : reporters) reporter->on_result(result);
+  };
+  options.on_note = [&reporters](const reports::TargetInfo& target, const std::string& note) {
+    for (auto* reporter : reporters) reporter->on_note(target, note);
+  };
+  auto results = harness::run_targets(scenarios, run.factories, options);
+  for (auto* reporter : reporters) reporter->finish(results);
+  return results;
+}
+
 }  // namespace
 
 int run_command(int argc, char** argv) {
@@ -222,141 +345,24 @@ int run_command(int argc, char** argv) {
     std::printf(kRunHelp, indented(targets::kTemplatePlaceholdersHelp, 22).c_str(), kTimeScaleHelp);
     return 0;
   }
-  harness::RunOptions options;
-  options.jobs = static_cast<int>(args.integer("--jobs", 4, 1, 256));
-  options.seed = static_cast<uint64_t>(args.integer("--seed", 1, 0, 1L << 62));
-  const std::string out_dir = args.value("--out").value_or("midstream-report");
-  auto target_specs = args.values("--target");
-  if (target_specs.empty()) target_specs.push_back("embedded");
-  const auto fakes_port_base = static_cast<uint16_t>(args.integer("--fakes-port-base", 0, 1, 65535));
-  const bool deployments_only = args.flag("--deployments-only");
-  const auto defects = args.values("--defect");
-  const bool verbose = args.flag("--verbose");
-  const bool scale_given = args.has("--time-scale") || std::getenv("MIDSTREAM_TIME_SCALE") != nullptr;
-  options.time_scale = time_scale_option(args);
-  for (const auto& d : defects)
-    if (!router::is_known_defect(d)) throw UsageError("unknown defect '" + d + "' (see `midstream defects`)");
-
-  targets::TargetOptions target_options;
-  target_options.defects = defects;
-  target_options.fakes_port_base = fakes_port_base;
-  target_options.config_format = args.value("--config-format").value_or("");
-  target_options.ready_path = args.value("--ready-path").value_or("");
-  target_options.ready_timeout = std::chrono::seconds(args.integer("--ready-timeout", 0, 1, 3600));
-  const bool any_cmd = std::any_of(target_specs.begin(), target_specs.end(),
-                                   [](const std::string& spec) { return spec.rfind("cmd=", 0) == 0; });
-  if (!any_cmd && (!target_options.config_format.empty() || !target_options.ready_path.empty()))
-    throw UsageError("--config-format and --ready-path are for a cmd= target (--target 'cmd=COMMAND')");
-  std::vector<harness::TargetFactory> factories;
-  std::vector<const targets::TargetKind*> kinds;
-  std::vector<std::string> url_specs;
-  for (const auto& spec : target_specs) {
-    try {
-      kinds.push_back(&targets::target_kind(spec));
-      factories.push_back(targets::make_target_factory(spec, target_options));
-    } catch (const std::runtime_error& error) {
-      throw UsageError(error.what());
-    }
-    for (size_t i = 0; i + 1 < kinds.size(); ++i)
-      if (kinds[i]->name == kinds.back()->name)
-        throw UsageError("two targets named '" + kinds.back()->name + "': a run holds one column per target name");
-    if (kinds.back()->name == "url") url_specs.push_back(spec.substr(spec.find('=') + 1));
-  }
-  if (!url_specs.empty() && !scale_given) {
+  RunRequest request = parse_run_options(args);
+  const RunTargets run = set_up_targets(request);
+  if (!run.urls.empty() && !request.scale_given) {
     // A router configured once from the deployments sheet cannot follow a factor measured anew
     // on every run: url runs are undilated unless the factor is given (and the sheet has it).
-    options.time_scale = {1.0, "fixed for a url target (give --time-scale to dilate; the sheet carries it)"};
+    request.options.time_scale = {1.0, "fixed for a url target (give --time-scale to dilate; the sheet carries it)"};
   }
-  if (fakes_port_base != 0 && url_specs.empty())
-    throw UsageError("--fakes-port-base is for a url target (--target url=http://127.0.0.1:PORT)");
-  if (deployments_only && url_specs.empty())
-    throw UsageError("--deployments-only is for a url target (--target url=http://127.0.0.1:PORT)");
   std::string shard;
-  auto scenarios = load_selected(args, &shard);
+  const auto scenarios = load_selected(args, &shard);
   if (scenarios.empty()) throw UsageError("no scenario matched");
+  if (!write_url_sheets(run, request, scenarios)) return 0;
 
-  for (const auto& url : url_specs) {
-    std::vector<harness::Scenario> dilated;
-    for (const auto& s : scenarios) dilated.push_back(harness::dilate(s, options.time_scale));
-    targets::UrlRunSheet written;
-    try {
-      written = targets::write_url_sheet(url, dilated, fakes_port_base, out_dir);
-    } catch (const std::runtime_error& error) {
-      throw UsageError(error.what());
-    }
-    const auto& sheet = written.sheet;
-    const auto& path = written.path;
-    const size_t most = written.most_providers;
-    print_deployments(sheet, path);
-    if (deployments_only) {
-      std::cout << "wrote " << path << "\n";
-      return 0;
-    }
-    if (options.jobs > 1)
-      std::cerr << "midstream: note: scenarios against url=" << url
-                << " run one at a time (--jobs " << options.jobs << " ignored for it): their fakes share ports "
-                << fakes_port_base << ".." << fakes_port_base + most - 1 << "\n";
-  }
-
-  const bool tty = isatty(STDERR_FILENO) != 0;
-  std::cerr << "midstream " << MIDSTREAM_VERSION << ": " << scenarios.size() << " scenarios";
-  if (!shard.empty()) std::cerr << " (shard " << shard << ")";
-  std::cerr << " against ";
-  for (size_t i = 0; i < kinds.size(); ++i)
-    std::cerr << (i ? "; " : "") << harness::describe({kinds[i]->name, kinds[i]->summary,
-                                                      kinds[i]->takes_defects ? defects : std::vector<std::string>{}});
-  std::cerr << ", " << options.jobs << " at a time";
-  for (const auto* kind : kinds)
-    if (kind->max_jobs > 0 && kind->max_jobs < options.jobs) std::cerr << " (" << kind->name << ": " << kind->max_jobs << ")";
-  std::cerr << ", time scale x" << reports::format_factor(options.time_scale.factor) << " ("
-            << options.time_scale.source << ")\n";
-  size_t name_width = 0;
-  for (const auto* kind : kinds) name_width = std::max(name_width, kind->name.size());
-  options.on_result = [tty, name_width](const reports::ScenarioResult& r, size_t done, size_t total) {
-    std::ostringstream line;
-    line << "[" << std::setw(3) << done << "/" << total << "] " << std::left
-         << std::setw(static_cast<int>(name_width) + 1) << r.target << std::setw(11)
-         << reports::to_string(r.verdict) << std::setw(8) << r.scenario << " " << one_line(r.title, 60) << " ("
-         << static_cast<long>(r.duration_ms) << " ms)";
-    if (tty) std::cerr << "\r\033[K" << line.str() << std::flush;
-    else std::cerr << line.str() << "\n";
-  };
-  std::vector<std::string> notes;  // what a target says about the run: a launch-command target's launches
-  options.on_note = [&notes](const reports::TargetInfo& info, const std::string& note) {
-    notes.push_back(info.name + ": " + note);
-  };
-  auto results = harness::run_targets(scenarios, factories, options);
-  if (tty) std::cerr << "\r\033[K";
-
-  const auto verdicts = {reports::Verdict::Pass, reports::Verdict::NonStrict, reports::Verdict::Safe,
-                         reports::Verdict::Unsupported, reports::Verdict::Fail, reports::Verdict::Error};
-  std::cout << "\n" << scenarios.size() << " scenarios against ";
-  for (size_t i = 0; i < results.targets.size(); ++i) std::cout << (i ? "; " : "") << harness::describe(results.targets[i]);
-  std::cout << " in " << std::fixed << std::setprecision(2) << results.wall_ms / 1000.0 << " s wall time\n";
-  for (const auto& info : results.targets) {
-    std::map<reports::Verdict, int> counts;
-    for (const auto& r : results.results)
-      if (r.target == info.name) ++counts[r.verdict];
-    if (results.targets.size() > 1) std::cout << "  " << std::left << std::setw(static_cast<int>(name_width) + 1) << info.name;
-    for (auto verdict : verdicts) std::cout << "  " << reports::to_string(verdict) << " " << counts[verdict];
-    std::cout << "\n";
-  }
-  for (const auto& note : notes) std::cout << note << "\n";
-  bool header = false;
-  for (const auto& r : results.results) {
-    if (r.verdict == reports::Verdict::Pass) continue;
-    if (!header) std::cout << "\nnot PASS:\n";
-    header = true;
-    print_failures(r, verbose, results.targets.size() > 1);
-  }
-  if (header)
-    std::cout << "\nreplay one case: " << (argc > 0 ? argv[0] : "midstream") << " run --filter ID"
-              << (target_specs.size() == 1 ? " --target " + target_specs.front() : std::string(" --target T"))
-              << " --time-scale " << reports::format_factor(options.time_scale.factor) << "\n";
-  auto written = reports::write_all(results, out_dir);
-  std::cout << "\nreports:";
-  for (const auto& path : written) std::cout << " " << path;
-  std::cout << "\n";
+  reports::ConsoleReporter console(std::cout, std::cerr,
+                                   {isatty(STDERR_FILENO) != 0, request.verbose,
+                                    replay_command(argc > 0 ? argv[0] : "midstream", request.target_specs)});
+  reports::DirectoryReporter files(request.out_dir, &std::cout);
+  const auto results = run_reported(scenarios, run, request.options, run_info(request, run, scenarios.size(), shard),
+                                    {&console, &files});
   return results.ok() ? 0 : 1;
 }
 

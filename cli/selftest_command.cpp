@@ -1,12 +1,9 @@
 // `midstream selftest`: proves the suite can fail. The catalogue must PASS against the clean
 // reference router, and every defect switch must make at least one scenario FAIL.
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
-#include <iomanip>
 #include <iostream>
-
-#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
 
 #include "cli/args.h"
 #include "cli/catalogue.h"
@@ -14,8 +11,9 @@
 #include "cli/time_scale_option.h"
 #include "harness/runner.h"
 #include "harness/scenario.h"
-#include "targets/registry.h"
+#include "reports/selftest_reporter.h"
 #include "router/defects.h"
+#include "targets/registry.h"
 
 namespace midstream::cli {
 namespace {
@@ -31,6 +29,25 @@ Exits 1 when the clean run is not all PASS or a defect goes uncaught.
 
 options:
 %s)";
+
+// The catalogue against the clean reference router: what did not PASS.
+reports::SelftestClean clean_run(const std::vector<harness::Scenario>& scenarios, const harness::RunOptions& options) {
+  const auto results = harness::run_scenarios(scenarios, targets::embedded_target(), options);
+  reports::SelftestClean clean{scenarios.size(), results.wall_ms, {}};
+  for (const auto& r : results.results)
+    if (r.verdict != reports::Verdict::Pass) clean.not_pass.push_back({r.scenario, r.verdict, r.reason});
+  return clean;
+}
+
+// The catalogue with one defect switch on: the scenarios that FAILed.
+reports::SelftestDefect defect_run(const std::vector<harness::Scenario>& scenarios, const router::DefectInfo& defect,
+                                   const harness::RunOptions& options) {
+  reports::SelftestDefect caught{std::string(defect.name), std::string(defect.reproduces), {}};
+  const auto results = harness::run_scenarios(scenarios, targets::embedded_target({caught.name}), options);
+  for (const auto& r : results.results)
+    if (r.verdict == reports::Verdict::Fail) caught.caught_by.push_back(r.scenario);
+  return caught;
+}
 
 }  // namespace
 
@@ -49,42 +66,19 @@ int selftest_command(int argc, char** argv) {
   for (const auto& file : harness::find_scenario_files(paths)) scenarios.push_back(harness::load_scenario(file));
   if (scenarios.empty()) throw UsageError("no scenario found");
 
-  nlohmann::ordered_json report;
-  std::cerr << "selftest: " << scenarios.size() << " scenarios, clean reference router, time scale x"
-            << options.time_scale.factor << " (" << options.time_scale.source << ")...\n";
-  auto clean = harness::run_scenarios(scenarios, targets::embedded_target(), options);
-  std::vector<std::string> not_pass;
-  for (const auto& r : clean.results)
-    if (r.verdict != reports::Verdict::Pass)
-      not_pass.push_back(r.scenario + " " + reports::to_string(r.verdict) + " (" + r.reason + ")");
-  report["clean"] = {{"scenarios", scenarios.size()}, {"not_pass", not_pass}, {"wall_ms", clean.wall_ms}};
-  std::cout << "clean reference router: " << scenarios.size() - not_pass.size() << "/" << scenarios.size()
-            << " PASS in " << std::fixed << std::setprecision(2) << clean.wall_ms / 1000.0 << " s\n";
-  for (const auto& line : not_pass) std::cout << "  not PASS: " << line << "\n";
-
-  size_t caught = 0;
-  const auto& defects = router::all_defects();
-  std::cout << "\n" << std::left << std::setw(30) << "defect" << "caught by\n";
-  for (const auto& defect : defects) {
-    const std::string name(defect.name);
-    std::cerr << "selftest: defect " << name << "...\n";
-    auto results = harness::run_scenarios(scenarios, targets::embedded_target({name}), options);
-    std::vector<std::string> failed;
-    for (const auto& r : results.results)
-      if (r.verdict == reports::Verdict::Fail) failed.push_back(r.scenario);
-    report["defects"][name] = {{"reproduces", std::string(defect.reproduces)}, {"caught_by", failed}};
-    if (!failed.empty()) ++caught;
-    std::string list;
-    for (size_t i = 0; i < failed.size() && i < 8; ++i) list += (i ? " " : "") + failed[i];
-    if (failed.size() > 8) list += " ... (" + std::to_string(failed.size()) + " in all)";
-    std::cout << std::setw(30) << name << (failed.empty() ? "NOT CAUGHT" : list) << "\n";
+  reports::SelftestReporter reporter(std::cout, std::cerr);
+  reporter.start(scenarios.size(), options.time_scale.factor, options.time_scale.source);
+  reports::SelftestResults results;
+  results.clean = clean_run(scenarios, options);
+  reporter.on_clean(results.clean);
+  for (const auto& defect : router::all_defects()) {
+    reporter.on_defect_start(std::string(defect.name));
+    results.defects.push_back(defect_run(scenarios, defect, options));
+    reporter.on_defect(results.defects.back());
   }
-  std::cout << "\ndefects caught: " << caught << "/" << defects.size() << "\n";
-  report["defects_caught"] = caught;
-  report["defects_total"] = defects.size();
-  std::filesystem::create_directories(out_dir);
-  std::ofstream(out_dir + "/selftest.json") << report.dump(2) << "\n";
-  return not_pass.empty() && caught == defects.size() ? 0 : 1;
+  reporter.finish(results);
+  reports::write_selftest_json(results, out_dir);
+  return results.ok() ? 0 : 1;
 }
 
 }  // namespace midstream::cli

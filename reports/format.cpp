@@ -218,6 +218,15 @@ std::string format_ms(double ms) {
 
 std::string format_factor(double factor) { return fixed(factor, 1); }
 
+std::string describe_target(const TargetInfo& info) {
+  std::string text = info.name + ": " + info.description;
+  if (!info.defects.empty()) {
+    text += " with defect";
+    for (const auto& defect : info.defects) text += " " + defect;
+  }
+  return text;
+}
+
 std::string format_time_ms(double ms) {
   if (!std::isfinite(ms)) return "? ms";
   return fixed(ms, std::abs(ms) < 1000 ? 1 : 0) + " ms";

@@ -43,6 +43,9 @@ std::string category_label(const ScenarioResult& result);
 // Orders "2.10.1" after "2.9.3": numeric where both components are numbers.
 bool id_less(const std::string& a, const std::string& b);
 
+// "embedded: reference router (in-process)", "... with defect resend-partial": a target in one line.
+std::string describe_target(const TargetInfo& info);
+
 // The report's columns: the names in RunResults::targets in order, then any other target a
 // result names, in order of first appearance.
 std::vector<std::string> target_columns(const RunResults& results);

@@ -152,6 +152,86 @@ std::string legend_list() {
 
 // ---- index.html ----
 
+// Totals per target: a row each, a column per verdict.
+void write_totals(const RunResults& results, const Matrix& matrix, std::ostream& out) {
+  out << "<h2>Totals</h2>\n<table class=\"summary\">\n<tr><th>target</th>";
+  for (Verdict verdict : kAllVerdicts) out << "<th>" << html::verdict_badge(verdict) << "</th>";
+  out << "<th>total</th></tr>\n";
+  for (std::size_t col = 0; col < matrix.targets.size(); ++col) {
+    out << "<tr><td>" << target_text(results, matrix.targets[col]) << "</td>";
+    int total = 0;
+    for (std::size_t v = 0; v < std::size(kAllVerdicts); ++v) {
+      const int count = matrix.totals[col][v];
+      total += count;
+      out << "<td class=\"n" << (count ? std::string(" v-") + verdict_slug(kAllVerdicts[v]) : "") << "\">" << count
+          << "</td>";
+    }
+    out << "<td class=\"n\"><b>" << total << "</b></td></tr>\n";
+  }
+  out << "</table>\n";
+}
+
+// The filter (shown by the script; without scripts the whole matrix shows).
+void write_filters(const std::set<std::string>& fronts, const std::set<std::string>& dialects, std::ostream& out) {
+  out << "<form id=\"filters\" hidden>\n<label>verdict<select name=\"verdict\"><option value=\"\">any</option>"
+         "<option value=\"not-pass\">not PASS</option>";
+  for (Verdict verdict : kAllVerdicts)
+    out << "<option value=\"" << verdict_slug(verdict) << "\">" << to_string(verdict) << "</option>";
+  out << "</select></label>\n<label>front<select name=\"front\"><option value=\"\">any</option>";
+  for (const std::string& front : fronts) out << "<option value=\"" << escape(front) << "\">" << escape(front) << "</option>";
+  out << "</select></label>\n<label>dialect<select name=\"dialect\"><option value=\"\">any</option>";
+  for (const std::string& dialect : dialects)
+    out << "<option value=\"" << escape(dialect) << "\">" << escape(dialect) << "</option>";
+  out << "</select></label>\n<label>search<input name=\"q\" type=\"search\" placeholder=\"id, title, text\"></label>\n"
+         "<span id=\"shown\"></span>\n</form>\n";
+}
+
+// One scenario's row of the matrix: a cell per target linking to its case page.
+void write_matrix_row(const MatrixRow& row, const std::map<const ScenarioResult*, std::string>& pages,
+                      std::ostream& out) {
+  std::vector<std::string> verdicts;
+  for (const ScenarioResult* result : row.cells)
+    if (result) verdicts.push_back(verdict_slug(result->verdict));
+  std::vector<std::string> dialect_list;
+  for (const std::string& dialect : row.upstreams) dialect_list.push_back(escape(dialect));
+  out << "<tr class=\"scenario\" data-verdicts=\"" << join(verdicts, " ") << "\" data-front=\"" << escape(row.front)
+      << "\" data-dialects=\"" << join(dialect_list, " ") << "\">"
+      << "<td class=\"id mono\">" << escape(row.scenario) << "</td><td>" << escape(row.title) << "</td><td>"
+      << escape(row.front) << "</td><td class=\"dialects\">" << join(dialect_list, ", ") << "</td>";
+  for (const ScenarioResult* result : row.cells) {
+    if (result == nullptr) {
+      out << "<td class=\"cell missing\">\u2014</td>";
+      continue;
+    }
+    out << "<td class=\"cell v-" << verdict_slug(result->verdict) << "\"><a href=\"" << escape(pages.at(result))
+        << "\" title=\"" << escape(result->reason) << "\"><span class=\"v\">" << to_string(result->verdict)
+        << "</span><span class=\"s\">" << escape(attempt_summary(*result)) << "</span></a></td>";
+  }
+  out << "</tr>\n";
+}
+
+// The matrix: a tbody per category with its verdict chips, totals in the footer.
+void write_matrix(const Matrix& matrix, const std::map<const ScenarioResult*, std::string>& pages, std::ostream& out) {
+  const std::size_t columns = 4 + matrix.targets.size();
+  out << "<table class=\"matrix\">\n<thead><tr><th>id</th><th>scenario</th><th>front</th><th>upstreams</th>";
+  for (const std::string& target : matrix.targets) out << "<th>" << escape(target) << "</th>";
+  out << "</tr></thead>\n";
+  for (const MatrixCategory& category : matrix.categories) {
+    std::vector<int> counts(std::size(kAllVerdicts), 0);
+    for (const MatrixRow& row : category.rows)
+      for (const ScenarioResult* result : row.cells)
+        if (result) ++counts[static_cast<std::size_t>(result->verdict)];
+    out << "<tbody class=\"category\">\n<tr class=\"category-row\"><th colspan=\"" << columns << "\">"
+        << escape(category.label) << "<span class=\"meta\">" << category.rows.size()
+        << (category.rows.size() == 1 ? " scenario " : " scenarios ") << "</span> " << chips(counts) << "</th></tr>\n";
+    for (const MatrixRow& row : category.rows) write_matrix_row(row, pages, out);
+    out << "</tbody>\n";
+  }
+  out << "<tfoot><tr><th colspan=\"4\">totals</th>";
+  for (const auto& counts : matrix.totals) out << "<td>" << chips(counts) << "</td>";
+  out << "</tr></tfoot>\n</table>\n";
+}
+
 void write_index(const RunResults& results, const Matrix& matrix, const std::map<const ScenarioResult*, std::string>& pages,
                  std::ostream& out) {
   std::size_t scenarios = 0;
@@ -169,77 +249,9 @@ void write_index(const RunResults& results, const Matrix& matrix, const std::map
       << run_meta(results)
       << " \u00B7 also as <a href=\"scorecard.md\">scorecard.md</a>, <a href=\"results.json\">results.json</a>, "
          "<a href=\"junit.xml\">junit.xml</a></p>\n";
-
-  // Totals per target.
-  out << "<h2>Totals</h2>\n<table class=\"summary\">\n<tr><th>target</th>";
-  for (Verdict verdict : kAllVerdicts) out << "<th>" << html::verdict_badge(verdict) << "</th>";
-  out << "<th>total</th></tr>\n";
-  for (std::size_t col = 0; col < matrix.targets.size(); ++col) {
-    out << "<tr><td>" << target_text(results, matrix.targets[col]) << "</td>";
-    int total = 0;
-    for (std::size_t v = 0; v < std::size(kAllVerdicts); ++v) {
-      const int count = matrix.totals[col][v];
-      total += count;
-      out << "<td class=\"n" << (count ? std::string(" v-") + verdict_slug(kAllVerdicts[v]) : "") << "\">" << count
-          << "</td>";
-    }
-    out << "<td class=\"n\"><b>" << total << "</b></td></tr>\n";
-  }
-  out << "</table>\n";
-
-  // The filter (shown by the script; without scripts the whole matrix shows).
-  out << "<form id=\"filters\" hidden>\n<label>verdict<select name=\"verdict\"><option value=\"\">any</option>"
-         "<option value=\"not-pass\">not PASS</option>";
-  for (Verdict verdict : kAllVerdicts)
-    out << "<option value=\"" << verdict_slug(verdict) << "\">" << to_string(verdict) << "</option>";
-  out << "</select></label>\n<label>front<select name=\"front\"><option value=\"\">any</option>";
-  for (const std::string& front : fronts) out << "<option value=\"" << escape(front) << "\">" << escape(front) << "</option>";
-  out << "</select></label>\n<label>dialect<select name=\"dialect\"><option value=\"\">any</option>";
-  for (const std::string& dialect : dialects)
-    out << "<option value=\"" << escape(dialect) << "\">" << escape(dialect) << "</option>";
-  out << "</select></label>\n<label>search<input name=\"q\" type=\"search\" placeholder=\"id, title, text\"></label>\n"
-         "<span id=\"shown\"></span>\n</form>\n";
-
-  // The matrix.
-  const std::size_t columns = 4 + matrix.targets.size();
-  out << "<table class=\"matrix\">\n<thead><tr><th>id</th><th>scenario</th><th>front</th><th>upstreams</th>";
-  for (const std::string& target : matrix.targets) out << "<th>" << escape(target) << "</th>";
-  out << "</tr></thead>\n";
-  for (const MatrixCategory& category : matrix.categories) {
-    std::vector<int> counts(std::size(kAllVerdicts), 0);
-    for (const MatrixRow& row : category.rows)
-      for (const ScenarioResult* result : row.cells)
-        if (result) ++counts[static_cast<std::size_t>(result->verdict)];
-    out << "<tbody class=\"category\">\n<tr class=\"category-row\"><th colspan=\"" << columns << "\">"
-        << escape(category.label) << "<span class=\"meta\">" << category.rows.size()
-        << (category.rows.size() == 1 ? " scenario " : " scenarios ") << "</span> " << chips(counts) << "</th></tr>\n";
-    for (const MatrixRow& row : category.rows) {
-      std::vector<std::string> verdicts;
-      for (const ScenarioResult* result : row.cells)
-        if (result) verdicts.push_back(verdict_slug(result->verdict));
-      std::vector<std::string> dialect_list;
-      for (const std::string& dialect : row.upstreams) dialect_list.push_back(escape(dialect));
-      out << "<tr class=\"scenario\" data-verdicts=\"" << join(verdicts, " ") << "\" data-front=\"" << escape(row.front)
-          << "\" data-dialects=\"" << join(dialect_list, " ") << "\">"
-          << "<td class=\"id mono\">" << escape(row.scenario) << "</td><td>" << escape(row.title) << "</td><td>"
-          << escape(row.front) << "</td><td class=\"dialects\">" << join(dialect_list, ", ") << "</td>";
-      for (const ScenarioResult* result : row.cells) {
-        if (result == nullptr) {
-          out << "<td class=\"cell missing\">\u2014</td>";
-          continue;
-        }
-        out << "<td class=\"cell v-" << verdict_slug(result->verdict) << "\"><a href=\"" << escape(pages.at(result))
-            << "\" title=\"" << escape(result->reason) << "\"><span class=\"v\">" << to_string(result->verdict)
-            << "</span><span class=\"s\">" << escape(attempt_summary(*result)) << "</span></a></td>";
-      }
-      out << "</tr>\n";
-    }
-    out << "</tbody>\n";
-  }
-  out << "<tfoot><tr><th colspan=\"4\">totals</th>";
-  for (const auto& counts : matrix.totals) out << "<td>" << chips(counts) << "</td>";
-  out << "</tr></tfoot>\n</table>\n";
-
+  write_totals(results, matrix, out);
+  write_filters(fronts, dialects, out);
+  write_matrix(matrix, pages, out);
   out << "<h2>Legend</h2>\n" << legend_list()
       << "<p>A cell reads <i>attempts \u00B7 how \u00B7 duration</i>: the requests the fake providers received; "
          "<i>retry</i> when one provider got more than one, <i>fallback</i> when more than one provider was asked, "
@@ -302,11 +314,9 @@ std::string ref_html(const std::string& ref) {
   return escape(ref);
 }
 
-void write_case(const RunResults& results, const ScenarioResult& result, const std::string& prev,
-                const std::string& next, std::ostream& out) {
-  out << html::page_start(result.scenario + " " + std::string(to_string(result.verdict)) + " on " + result.target +
-                              ": " + result.title,
-                          kCaseCss, "");
+// The page's head: navigation, verdict and title, why, what ran, the requirement and its refs.
+void write_case_head(const RunResults& results, const ScenarioResult& result, const std::string& prev,
+                     const std::string& next, std::ostream& out) {
   out << "<nav><a href=\"../index.html\">\u2190 all results</a>";
   if (!prev.empty()) out << " \u00B7 <a href=\"../" << escape(prev) << "\">\u2039 previous</a>";
   if (!next.empty()) out << " \u00B7 <a href=\"../" << escape(next) << "\">next \u203A</a>";
@@ -328,8 +338,10 @@ void write_case(const RunResults& results, const ScenarioResult& result, const s
     for (std::size_t i = 0; i < result.refs.size(); ++i) out << (i ? ", " : "") << ref_html(result.refs[i]);
     out << "</p>\n";
   }
+}
 
-  // Checks.
+// Every check, failed rows highlighted.
+void write_checks(const ScenarioResult& result, std::ostream& out) {
   const auto failed = std::count_if(result.checks.begin(), result.checks.end(), [](const CheckResult& c) { return !c.passed; });
   out << "<h2>Checks</h2>\n<p class=\"meta\">" << result.checks.size() - static_cast<std::size_t>(failed) << " of "
       << result.checks.size() << " held" << (failed ? ", failed rows are highlighted" : "") << "</p>\n";
@@ -342,8 +354,9 @@ void write_case(const RunResults& results, const ScenarioResult& result, const s
         << "</td><td class=\"actual\">" << escape(check.actual) << "</td><td>" << escape(check.note) << "</td></tr>\n";
   }
   out << "</table>\n";
+}
 
-  // Timeline.
+void write_timeline(const ScenarioResult& result, std::ostream& out) {
   out << "<h2>Timeline</h2>\n" << timeline_svg(result);
   out << "<p class=\"key\"><span><i style=\"background:#2da44e\"></i>attempt completed</span>"
          "<span><i style=\"background:#0969da\"></i>continuation completed</span>"
@@ -351,41 +364,63 @@ void write_case(const RunResults& results, const ScenarioResult& result, const s
          "<span><i style=\"background:#8c959f\"></i>other end</span>"
          "<span>| client events as ticks</span><span><i style=\"background:#9a6700\"></i>commit point (first client "
          "event)</span><span><i style=\"background:#0969da\"></i>seam (a continuation attempt starts)</span></p>\n";
+}
 
-  // Both wire legs.
-  out << "<h2>Wire</h2>\n<div class=\"legs\">\n<div class=\"leg\">\n<h3>client \u21C4 router</h3>\n";
+// The client's leg of the wire: status, end, usage, the assembled text and the raw body.
+void write_client_leg(const ScenarioResult& result, std::ostream& out) {
+  out << "<div class=\"leg\">\n<h3>client \u21C4 router</h3>\n";
   out << "<p>status <b>" << result.client.status << "</b> \u00B7 end <b>" << escape(result.client.end) << "</b> \u00B7 "
       << result.client.event_count << " events \u00B7 " << usage_text(result.client) << "</p>\n";
   out << "<h4>text the client assembled</h4>\n<pre>" << client_text_view(result) << "</pre>\n";
   out << "<details open><summary>response body (" << result.client.body.size() << " bytes)</summary><pre>"
       << escape(result.client.body) << "</pre></details>\n</div>\n";
+}
 
+// One attempt at a fake provider as a card: how it ended, its fault, both bodies.
+void write_attempt_card(const AttemptRecord& attempt, std::ostream& out) {
+  const char* state = attempt.fault_fired               ? "fired"
+                      : attempt.continuation            ? "continuation"
+                      : attempt.outcome == "completed"  ? "completed"
+                                                        : "other";
+  out << "<div class=\"card " << state << "\">\n<h4>" << escape(attempt.provider) << " #" << attempt.index
+      << " <span class=\"meta\">" << escape(attempt.dialect) << " \u00B7 " << escape(attempt.outcome) << " \u00B7 "
+      << format_time_ms(attempt.started_ms) << " \u2192 " << format_time_ms(attempt.ended_ms) << "</span></h4>\n";
+  if (!attempt.fault.empty())
+    out << "<p>fault <code>" << escape(attempt.fault) << "</code> "
+        << (attempt.fault_fired ? "<b>fired</b>" : "planned, <b>did not fire</b>") << "</p>\n";
+  if (attempt.continuation)
+    out << "<p>continuation request carrying the partial <code>" << escape(attempt.continuation_partial)
+        << "</code></p>\n";
+  out << "<details><summary>request body (" << attempt.request_body.size() << " bytes)</summary><pre>"
+      << request_view(attempt.request_body) << "</pre></details>\n";
+  out << "<details open><summary>response bytes (" << attempt.response_bytes.size() << " bytes)</summary><pre>"
+      << response_view(attempt) << "</pre></details>\n</div>\n";
+}
+
+// The providers' leg of the wire: every attempt in the order it started.
+void write_provider_leg(const ScenarioResult& result, std::ostream& out) {
   out << "<div class=\"leg\">\n<h3>router \u21C4 providers</h3>\n";
   if (result.attempts.empty()) out << "<p class=\"meta\">no upstream request reached a fake provider</p>\n";
   std::vector<const AttemptRecord*> attempts;
   for (const AttemptRecord& attempt : result.attempts) attempts.push_back(&attempt);
   std::stable_sort(attempts.begin(), attempts.end(),
                    [](const AttemptRecord* a, const AttemptRecord* b) { return a->started_ms < b->started_ms; });
-  for (const AttemptRecord* attempt : attempts) {
-    const char* state = attempt->fault_fired               ? "fired"
-                        : attempt->continuation            ? "continuation"
-                        : attempt->outcome == "completed"  ? "completed"
-                                                           : "other";
-    out << "<div class=\"card " << state << "\">\n<h4>" << escape(attempt->provider) << " #" << attempt->index
-        << " <span class=\"meta\">" << escape(attempt->dialect) << " \u00B7 " << escape(attempt->outcome) << " \u00B7 "
-        << format_time_ms(attempt->started_ms) << " \u2192 " << format_time_ms(attempt->ended_ms) << "</span></h4>\n";
-    if (!attempt->fault.empty())
-      out << "<p>fault <code>" << escape(attempt->fault) << "</code> "
-          << (attempt->fault_fired ? "<b>fired</b>" : "planned, <b>did not fire</b>") << "</p>\n";
-    if (attempt->continuation)
-      out << "<p>continuation request carrying the partial <code>" << escape(attempt->continuation_partial)
-          << "</code></p>\n";
-    out << "<details><summary>request body (" << attempt->request_body.size() << " bytes)</summary><pre>"
-        << request_view(attempt->request_body) << "</pre></details>\n";
-    out << "<details open><summary>response bytes (" << attempt->response_bytes.size() << " bytes)</summary><pre>"
-        << response_view(*attempt) << "</pre></details>\n</div>\n";
-  }
-  out << "</div>\n</div>\n";
+  for (const AttemptRecord* attempt : attempts) write_attempt_card(*attempt, out);
+  out << "</div>\n";
+}
+
+void write_case(const RunResults& results, const ScenarioResult& result, const std::string& prev,
+                const std::string& next, std::ostream& out) {
+  out << html::page_start(result.scenario + " " + std::string(to_string(result.verdict)) + " on " + result.target +
+                              ": " + result.title,
+                          kCaseCss, "");
+  write_case_head(results, result, prev, next, out);
+  write_checks(result, out);
+  write_timeline(result, out);
+  out << "<h2>Wire</h2>\n<div class=\"legs\">\n";
+  write_client_leg(result, out);
+  write_provider_leg(result, out);
+  out << "</div>\n";
   out << "<h2>Legend</h2>\n" << legend_list() << html::page_end();
 }
 
@@ -403,13 +438,14 @@ std::vector<std::string> HtmlReporter::case_pages(const RunResults& results) {
   return pages;
 }
 
-void HtmlReporter::report(const RunResults& results, ReportSink& sink) const {
+void HtmlReporter::finish(const RunResults& results) {
+  ReportSink& sink = sink_;
   const Matrix matrix = build_matrix(results);
   const std::vector<std::string> names = case_pages(results);
   std::map<const ScenarioResult*, std::string> pages;
   for (std::size_t i = 0; i < results.results.size(); ++i) pages[&results.results[i]] = names[i];
 
-  write_index(results, matrix, pages, sink.open(file_name()));
+  write_index(results, matrix, pages, sink.open(kFileName));
 
   // Case pages in matrix order, so previous / next walk the report like the index does.
   std::vector<const ScenarioResult*> order;

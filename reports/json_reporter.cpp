@@ -4,6 +4,7 @@
 #include <ostream>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "reports/reporter.h"
@@ -17,43 +18,81 @@ using nlohmann::ordered_json;
 constexpr Verdict kVerdictOrder[] = {Verdict::Pass, Verdict::NonStrict,   Verdict::Safe,
                                      Verdict::Unsupported, Verdict::Fail, Verdict::Error};
 
-// ---- Writing: ordered_json keeps the keys in the documented order. ----
+// ---- The field tables: a record's JSON keys in the order results.json has them, with the
+// member each holds. Writing and reading both walk them. The client (its usage is derived) and
+// the run itself (tool, time_scale, summary) are written and read by hand. ----
 
-ordered_json target_json(const TargetInfo& target) {
-  ordered_json out;
-  out["name"] = target.name;
-  out["description"] = target.description;
-  out["defects"] = target.defects;
-  return out;
+template <typename Record, typename Member>
+struct Field {
+  const char* key;
+  Member Record::*member;
+};
+template <typename Record, typename Member>
+Field(const char*, Member Record::*) -> Field<Record, Member>;
+
+constexpr auto fields(const TargetInfo*) {
+  return std::tuple{Field{"name", &TargetInfo::name}, Field{"description", &TargetInfo::description},
+                    Field{"defects", &TargetInfo::defects}};
 }
 
-ordered_json check_json(const CheckResult& check) {
-  ordered_json out;
-  out["id"] = check.id;
-  out["severity"] = to_string(check.severity);
-  out["passed"] = check.passed;
-  out["expected"] = check.expected;
-  out["actual"] = check.actual;
-  out["note"] = check.note;
-  return out;
+constexpr auto fields(const CheckResult*) {
+  return std::tuple{Field{"id", &CheckResult::id},         Field{"severity", &CheckResult::severity},
+                    Field{"passed", &CheckResult::passed}, Field{"expected", &CheckResult::expected},
+                    Field{"actual", &CheckResult::actual}, Field{"note", &CheckResult::note}};
 }
 
-ordered_json attempt_json(const AttemptRecord& attempt) {
-  ordered_json out;
-  out["provider"] = attempt.provider;
-  out["dialect"] = attempt.dialect;
-  out["index"] = attempt.index;
-  out["outcome"] = attempt.outcome;
-  out["fault"] = attempt.fault;
-  out["fault_fired"] = attempt.fault_fired;
-  out["continuation"] = attempt.continuation;
-  out["continuation_partial"] = attempt.continuation_partial;
-  out["started_ms"] = attempt.started_ms;
-  out["ended_ms"] = attempt.ended_ms;
-  out["request_body"] = attempt.request_body;
-  out["response_bytes"] = attempt.response_bytes;
-  return out;
+constexpr auto fields(const AttemptRecord*) {
+  return std::tuple{Field{"provider", &AttemptRecord::provider},
+                    Field{"dialect", &AttemptRecord::dialect},
+                    Field{"index", &AttemptRecord::index},
+                    Field{"outcome", &AttemptRecord::outcome},
+                    Field{"fault", &AttemptRecord::fault},
+                    Field{"fault_fired", &AttemptRecord::fault_fired},
+                    Field{"continuation", &AttemptRecord::continuation},
+                    Field{"continuation_partial", &AttemptRecord::continuation_partial},
+                    Field{"started_ms", &AttemptRecord::started_ms},
+                    Field{"ended_ms", &AttemptRecord::ended_ms},
+                    Field{"request_body", &AttemptRecord::request_body},
+                    Field{"response_bytes", &AttemptRecord::response_bytes}};
 }
+
+constexpr auto fields(const ScenarioResult*) {
+  return std::tuple{Field{"scenario", &ScenarioResult::scenario},
+                    Field{"title", &ScenarioResult::title},
+                    Field{"category", &ScenarioResult::category},
+                    Field{"requirement", &ScenarioResult::requirement},
+                    Field{"refs", &ScenarioResult::refs},
+                    Field{"file", &ScenarioResult::file},
+                    Field{"target", &ScenarioResult::target},
+                    Field{"front", &ScenarioResult::front},
+                    Field{"stream", &ScenarioResult::stream},
+                    Field{"upstreams", &ScenarioResult::upstreams},
+                    Field{"verdict", &ScenarioResult::verdict},
+                    Field{"reason", &ScenarioResult::reason},
+                    Field{"duration_ms", &ScenarioResult::duration_ms},
+                    Field{"checks", &ScenarioResult::checks},
+                    Field{"attempts", &ScenarioResult::attempts},
+                    Field{"client", &ScenarioResult::client}};
+}
+
+template <typename Record>
+concept Tabled = requires(const Record* record) { fields(record); };
+
+}  // namespace
+
+// ---- Writing. nlohmann finds these by argument-dependent lookup, so they live in this
+// namespace (internal linkage: static). ordered_json keeps the keys in the table's order. ----
+
+static void to_json(ordered_json& out, Verdict verdict) { out = to_string(verdict); }
+static void to_json(ordered_json& out, Severity severity) { out = to_string(severity); }
+
+template <Tabled Record>
+static void to_json(ordered_json& out, const Record& record) {
+  out = ordered_json::object();
+  std::apply([&](const auto&... field) { ((out[field.key] = record.*field.member), ...); }, fields(&record));
+}
+
+namespace {
 
 ordered_json optional_json(const std::optional<int64_t>& value) {
   return value ? ordered_json(*value) : ordered_json(nullptr);
@@ -71,8 +110,10 @@ ordered_json usage_json(const ClientRecord& client) {
   return out;
 }
 
-ordered_json client_json(const ClientRecord& client) {
-  ordered_json out;
+}  // namespace
+
+static void to_json(ordered_json& out, const ClientRecord& client) {
+  out = ordered_json::object();
   out["status"] = client.status;
   out["text"] = client.text;
   out["usage"] = usage_json(client);
@@ -80,31 +121,9 @@ ordered_json client_json(const ClientRecord& client) {
   out["end"] = client.end;
   out["body"] = client.body;
   out["event_ms"] = client.event_ms;
-  return out;
 }
 
-ordered_json result_json(const ScenarioResult& result) {
-  ordered_json out;
-  out["scenario"] = result.scenario;
-  out["title"] = result.title;
-  out["category"] = result.category;
-  out["requirement"] = result.requirement;
-  out["refs"] = result.refs;
-  out["file"] = result.file;
-  out["target"] = result.target;
-  out["front"] = result.front;
-  out["stream"] = result.stream;
-  out["upstreams"] = result.upstreams;
-  out["verdict"] = to_string(result.verdict);
-  out["reason"] = result.reason;
-  out["duration_ms"] = result.duration_ms;
-  out["checks"] = ordered_json::array();
-  for (const CheckResult& check : result.checks) out["checks"].push_back(check_json(check));
-  out["attempts"] = ordered_json::array();
-  for (const AttemptRecord& attempt : result.attempts) out["attempts"].push_back(attempt_json(attempt));
-  out["client"] = client_json(result.client);
-  return out;
-}
+namespace {
 
 ordered_json run_json(const RunResults& results) {
   ordered_json out;
@@ -115,10 +134,8 @@ ordered_json run_json(const RunResults& results) {
   out["wall_ms"] = results.wall_ms;
   out["seed"] = results.seed;
   out["time_scale"] = {{"factor", results.time_scale}, {"source", results.time_scale_source}};
-  out["targets"] = ordered_json::array();
-  for (const TargetInfo& target : results.targets) out["targets"].push_back(target_json(target));
-  out["results"] = ordered_json::array();
-  for (const ScenarioResult& result : results.results) out["results"].push_back(result_json(result));
+  out["targets"] = results.targets;
+  out["results"] = results.results;
   const std::map<std::string, int> counts = results.summary();
   ordered_json& summary = out["summary"] = ordered_json::object();
   for (Verdict verdict : kVerdictOrder) summary[to_string(verdict)] = counts.at(to_string(verdict));
@@ -207,18 +224,6 @@ std::optional<int64_t> read_optional_integer(const Node& node) {
   return read_integer(node, std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max());
 }
 
-std::vector<std::string> read_strings(const Node& node) {
-  std::vector<std::string> out;
-  for_each_item(node, [&](const Node& item) { out.push_back(read_string(item)); });
-  return out;
-}
-
-std::vector<double> read_numbers(const Node& node) {
-  std::vector<double> out;
-  for_each_item(node, [&](const Node& item) { out.push_back(read_number(item)); });
-  return out;
-}
-
 std::string one_of_verdicts() {
   std::string names;
   for (Verdict verdict : kVerdictOrder) names += std::string(names.empty() ? "" : ", ") + to_string(verdict);
@@ -237,44 +242,26 @@ Severity read_severity(const Node& node) {
   fail(node, "expected MUST or SHOULD, got \"" + text + "\"");
 }
 
-TargetInfo read_target(const Node& node) {
-  TargetInfo target;
-  target.name = read_string(field(node, "name"));
-  target.description = read_string(field(node, "description"));
-  target.defects = read_strings(field(node, "defects"));
-  return target;
+void read(const Node& node, std::string& out) { out = read_string(node); }
+void read(const Node& node, bool& out) { out = read_bool(node); }
+void read(const Node& node, int& out) { out = read_int(node); }
+void read(const Node& node, double& out) { out = read_number(node); }
+void read(const Node& node, Verdict& out) { out = read_verdict(node); }
+void read(const Node& node, Severity& out) { out = read_severity(node); }
+
+template <typename Item>
+void read(const Node& node, std::vector<Item>& out) {
+  for_each_item(node, [&](const Node& item) { read(item, out.emplace_back()); });
 }
 
-CheckResult read_check(const Node& node) {
-  CheckResult check;
-  check.id = read_string(field(node, "id"));
-  check.severity = read_severity(field(node, "severity"));
-  check.passed = read_bool(field(node, "passed"));
-  check.expected = read_string(field(node, "expected"));
-  check.actual = read_string(field(node, "actual"));
-  check.note = read_string(field(node, "note"));
-  return check;
+template <Tabled Record>
+void read(const Node& node, Record& record) {
+  std::apply([&](const auto&... entry) { (read(field(node, entry.key), record.*entry.member), ...); },
+             fields(&record));
 }
 
-AttemptRecord read_attempt(const Node& node) {
-  AttemptRecord attempt;
-  attempt.provider = read_string(field(node, "provider"));
-  attempt.dialect = read_string(field(node, "dialect"));
-  attempt.index = read_int(field(node, "index"));
-  attempt.outcome = read_string(field(node, "outcome"));
-  attempt.fault = read_string(field(node, "fault"));
-  attempt.fault_fired = read_bool(field(node, "fault_fired"));
-  attempt.continuation = read_bool(field(node, "continuation"));
-  attempt.continuation_partial = read_string(field(node, "continuation_partial"));
-  attempt.started_ms = read_number(field(node, "started_ms"));
-  attempt.ended_ms = read_number(field(node, "ended_ms"));
-  attempt.request_body = read_string(field(node, "request_body"));
-  attempt.response_bytes = read_string(field(node, "response_bytes"));
-  return attempt;
-}
-
-ClientRecord read_client(const Node& node) {
-  ClientRecord client;
+// The usage object is derived from both halves, so the client is read by hand.
+void read(const Node& node, ClientRecord& client) {
   client.status = read_int(field(node, "status"));
   client.text = read_string(field(node, "text"));
   const Node usage = field(node, "usage");
@@ -287,30 +274,7 @@ ClientRecord read_client(const Node& node) {
   client.event_count = read_int(field(node, "event_count"));
   client.end = read_string(field(node, "end"));
   client.body = read_string(field(node, "body"));
-  client.event_ms = read_numbers(field(node, "event_ms"));
-  return client;
-}
-
-ScenarioResult read_result(const Node& node) {
-  ScenarioResult result;
-  result.scenario = read_string(field(node, "scenario"));
-  result.title = read_string(field(node, "title"));
-  result.category = read_string(field(node, "category"));
-  result.requirement = read_string(field(node, "requirement"));
-  result.refs = read_strings(field(node, "refs"));
-  result.file = read_string(field(node, "file"));
-  result.target = read_string(field(node, "target"));
-  result.front = read_string(field(node, "front"));
-  result.stream = read_bool(field(node, "stream"));
-  result.upstreams = read_strings(field(node, "upstreams"));
-  result.verdict = read_verdict(field(node, "verdict"));
-  result.reason = read_string(field(node, "reason"));
-  result.duration_ms = read_number(field(node, "duration_ms"));
-  for_each_item(field(node, "checks"), [&](const Node& item) { result.checks.push_back(read_check(item)); });
-  for_each_item(field(node, "attempts"),
-                [&](const Node& item) { result.attempts.push_back(read_attempt(item)); });
-  result.client = read_client(field(node, "client"));
-  return result;
+  read(field(node, "event_ms"), client.event_ms);
 }
 
 }  // namespace
@@ -335,17 +299,17 @@ RunResults results_from_json(const json& document) {
     results.time_scale = read_number(field(scale, "factor"));
     results.time_scale_source = read_string(field(scale, "source"));
   }
-  for_each_item(field(root, "targets"), [&](const Node& item) { results.targets.push_back(read_target(item)); });
-  for_each_item(field(root, "results"), [&](const Node& item) { results.results.push_back(read_result(item)); });
+  read(field(root, "targets"), results.targets);
+  read(field(root, "results"), results.results);
   // The summary is derived from the results, so it is only checked for shape.
   const Node summary = field(root, "summary");
   if (!summary.value.is_object()) fail_type(summary, "an object");
   return results;
 }
 
-void JsonReporter::report(const RunResults& results, std::ostream& out) const {
+void JsonReporter::finish(const RunResults& results) {
   // Wire bytes need not be UTF-8; replace rather than throw so a report is always written.
-  out << run_json(results).dump(2, ' ', false, ordered_json::error_handler_t::replace) << '\n';
+  out_ << run_json(results).dump(2, ' ', false, ordered_json::error_handler_t::replace) << '\n';
 }
 
 }  // namespace midstream::reports

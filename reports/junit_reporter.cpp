@@ -134,7 +134,8 @@ void write_testcase(const ScenarioResult& result, std::ostream& out) {
 
 }  // namespace
 
-void JunitReporter::report(const RunResults& results, std::ostream& out) const {
+void JunitReporter::finish(const RunResults& results) {
+  std::ostream& out = out_;
   std::map<std::string, std::vector<const ScenarioResult*>> suites;  // sorted by category
   Counts total;
   for (const ScenarioResult& result : results.results) {

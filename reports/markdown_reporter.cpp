@@ -117,13 +117,13 @@ void write_legend(std::ostream& out) {
 
 }  // namespace
 
-void MarkdownReporter::report(const RunResults& results, std::ostream& out) const {
+void MarkdownReporter::finish(const RunResults& results) {
   const Matrix matrix = build_matrix(results);
-  write_header(results, matrix, out);
-  write_totals(results, matrix, out);
-  write_matrix(matrix, out);
-  write_not_pass(matrix, out);
-  write_legend(out);
+  write_header(results, matrix, out_);
+  write_totals(results, matrix, out_);
+  write_matrix(matrix, out_);
+  write_not_pass(matrix, out_);
+  write_legend(out_);
 }
 
 }  // namespace midstream::reports

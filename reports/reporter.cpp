@@ -1,7 +1,6 @@
-// write_all: every format in one output directory; DirectorySink for the multi-file reporters.
+// DirectoryReporter and write_all: every format in one output directory, through a DirectorySink.
 #include <filesystem>
 #include <fstream>
-#include <memory>
 #include <stdexcept>
 #include <string>
 #include <system_error>
@@ -43,35 +42,30 @@ std::vector<std::string> DirectorySink::finish() {
   return written_;
 }
 
-std::vector<std::string> write_all(const RunResults& results, const std::string& dir) {
+void DirectoryReporter::finish(const RunResults& results) {
   std::error_code error;
-  std::filesystem::create_directories(dir, error);
-  if (error) throw std::runtime_error("cannot create report directory " + dir + ": " + error.message());
+  std::filesystem::create_directories(dir_, error);
+  if (error) throw std::runtime_error("cannot create report directory " + dir_ + ": " + error.message());
+  DirectorySink sink(dir_);
+  JsonReporter(sink.open(JsonReporter::kFileName)).finish(results);
+  JunitReporter(sink.open(JunitReporter::kFileName)).finish(results);
+  MarkdownReporter(sink.open(MarkdownReporter::kFileName)).finish(results);
+  HtmlReporter(sink).finish(results);
+  sink.finish();
+  written_.clear();
+  for (const char* name : {JsonReporter::kFileName, JunitReporter::kFileName, MarkdownReporter::kFileName,
+                           HtmlReporter::kFileName})
+    written_.push_back((std::filesystem::path(dir_) / name).string());
+  if (listing_ == nullptr) return;
+  *listing_ << "reports:";
+  for (const auto& path : written_) *listing_ << " " << path;
+  *listing_ << "\n";
+}
 
-  std::vector<std::unique_ptr<Reporter>> reporters;
-  reporters.push_back(std::make_unique<JsonReporter>());
-  reporters.push_back(std::make_unique<JunitReporter>());
-  reporters.push_back(std::make_unique<MarkdownReporter>());
-  std::vector<std::unique_ptr<MultiFileReporter>> multi_file_reporters;
-  multi_file_reporters.push_back(std::make_unique<HtmlReporter>());
-
-  std::vector<std::string> written;
-  for (const auto& reporter : reporters) {
-    const std::string path = (std::filesystem::path(dir) / reporter->file_name()).string();
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    if (!out) throw std::runtime_error("cannot open " + path + " for writing");
-    reporter->report(results, out);
-    out.close();
-    if (!out) throw std::runtime_error("cannot write " + path);
-    written.push_back(path);
-  }
-  for (const auto& reporter : multi_file_reporters) {
-    DirectorySink sink(dir);
-    reporter->report(results, sink);
-    sink.finish();
-    written.push_back((std::filesystem::path(dir) / reporter->file_name()).string());
-  }
-  return written;
+std::vector<std::string> write_all(const RunResults& results, const std::string& dir) {
+  DirectoryReporter reporter(dir);
+  reporter.finish(results);
+  return reporter.written();
 }
 
 }  // namespace midstream::reports

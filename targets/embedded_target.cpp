@@ -10,7 +10,7 @@ namespace {
 
 class EmbeddedTarget : public Target {
  public:
-  explicit EmbeddedTarget(std::vector<std::string> defects) : defects_(std::move(defects)) {}
+  EmbeddedTarget(std::vector<std::string> defects, uint64_t seed) : defects_(std::move(defects)), seed_(seed) {}
   ~EmbeddedTarget() override { stop(); }
 
   reports::TargetInfo info() const override {
@@ -18,7 +18,7 @@ class EmbeddedTarget : public Target {
   }
 
   uint16_t start(const nlohmann::json& router_config) override {
-    auto config = router::load_router_config(router_config, "scenario router config");
+    auto config = router::load_router_config(seeded_router_config(router_config, seed_), "scenario router config");
     for (const auto& defect : defects_) config.defects.insert(defect);
     router::ServerOptions options;
     options.threads = 16;
@@ -35,13 +35,22 @@ class EmbeddedTarget : public Target {
 
  private:
   std::vector<std::string> defects_;
+  uint64_t seed_;
   std::unique_ptr<router::RouterServer> server_;
 };
 
 }  // namespace
 
-TargetFactory embedded_target(std::vector<std::string> defects) {
-  return [defects] { return std::make_unique<EmbeddedTarget>(defects); };
+TargetFactory embedded_target(std::vector<std::string> defects, uint64_t seed) {
+  return [defects, seed] { return std::make_unique<EmbeddedTarget>(defects, seed); };
+}
+
+nlohmann::json seeded_router_config(nlohmann::json router_config, uint64_t seed) {
+  if (!router_config.is_object()) return router_config;  // the loader says what is wrong with it
+  nlohmann::json& settings = router_config["router_settings"];
+  if (settings.is_null()) settings = nlohmann::json::object();
+  if (settings.is_object() && !settings.contains("seed")) settings["seed"] = seed;
+  return router_config;
 }
 
 }  // namespace midstream::targets

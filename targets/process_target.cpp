@@ -76,7 +76,7 @@ class ProcessTarget : public Target {
     {
       const int fd = make_temp_file("midstream-router", ".json", &config_path_);
       try {
-        write_all(fd, router_config.dump(2) + "\n", config_path_);
+        write_all(fd, seeded_router_config(router_config, options_.seed).dump(2) + "\n", config_path_);
       } catch (...) {
         ::close(fd);
         throw;

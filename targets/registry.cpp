@@ -86,13 +86,14 @@ TargetFactory make_target_factory(const std::string& spec, const TargetOptions& 
   const std::string kind = spec.substr(0, equals);
   const std::string value = equals == std::string::npos ? "" : spec.substr(equals + 1);
   if ((kind == "embedded" || kind == "reference") && equals == std::string::npos)
-    return embedded_target(options.defects);
+    return embedded_target(options.defects, options.seed);
   if (kind == "process") {
     if (equals != std::string::npos && value.empty())
       throw std::runtime_error("target 'process=' needs the path of a midstream executable");
     ProcessTargetOptions process;
     process.executable = equals == std::string::npos ? options.executable : value;
     process.defects = options.defects;
+    process.seed = options.seed;
     return process_target(std::move(process));
   }
   if (kind == "url") {

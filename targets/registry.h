@@ -18,13 +18,22 @@
 
 namespace midstream::targets {
 
-// The reference router in-process, with the given defect switches on.
-TargetFactory embedded_target(std::vector<std::string> defects = {});
+// The reference router's jitter seed when `midstream run --seed` is not given.
+inline constexpr uint64_t kDefaultRouterSeed = 1;
+
+// The reference router in-process, with the given defect switches on and its jitter seeded by
+// seed (see seeded_router_config).
+TargetFactory embedded_target(std::vector<std::string> defects = {}, uint64_t seed = kDefaultRouterSeed);
+
+// The config a reference router target starts: router_settings.seed, which seeds its backoff
+// jitter and numbers its response ids, set to the run's seed unless the scenario sets its own.
+nlohmann::json seeded_router_config(nlohmann::json router_config, uint64_t seed);
 
 struct ProcessTargetOptions {
   // The midstream executable; empty: the running executable (/proc/self/exe).
   std::string executable;
   std::vector<std::string> defects;  // passed as --defect NAME
+  uint64_t seed = kDefaultRouterSeed;  // written into the config file (seeded_router_config)
   int threads = 0;                    // passed as --threads N when > 0 (default: the router's)
   // Deadline for the router to print its port after it was spawned.
   std::chrono::milliseconds start_timeout{15'000};
@@ -88,6 +97,7 @@ TargetFactory portkey_target(PortkeyTargetOptions options);
 
 struct TargetOptions {
   std::vector<std::string> defects;  // embedded and process; refused by url
+  uint64_t seed = kDefaultRouterSeed;  // embedded and process: the router's jitter seed
   uint16_t fakes_port_base = 0;      // url: required
   std::string executable;            // process: default for a bare "process"
   std::string config_format;         // cmd: litellm, json (default), template=FILE
@@ -102,7 +112,7 @@ struct TargetKind {
   std::string forms;    // the --target values it takes ("litellm, litellm@VERSION, litellm=PATH")
   std::string summary;  // what runs, in one line
   int max_jobs = 0;     // the most scenarios at once against it (0: --jobs)
-  bool takes_defects = false;  // --defect applies (the reference router only)
+  bool reference_router = false;  // --defect and --seed apply (the reference router only)
 };
 
 // Every target kind, in the order `midstream run --help` lists them.

@@ -132,7 +132,7 @@ RunResults sample() {
 
 std::map<std::string, std::string> render(const RunResults& run) {
   MemorySink sink;
-  HtmlReporter().report(run, sink);
+  HtmlReporter(sink).finish(run);
   return sink.files();
 }
 

@@ -98,7 +98,7 @@ std::vector<std::string> keys_of(const ordered_json& object) {
 
 std::string report_text(const RunResults& results) {
   std::ostringstream out;
-  JsonReporter().report(results, out);
+  JsonReporter(out).finish(results);
   return out.str();
 }
 

@@ -55,7 +55,7 @@ RunResults sample_results() {
 
 std::string junit_text(const RunResults& results) {
   std::ostringstream out;
-  JunitReporter().report(results, out);
+  JunitReporter(out).finish(results);
   return out.str();
 }
 
@@ -179,7 +179,7 @@ TEST(ReportsJunit, WellFormedPerXmllint) {
   const auto path = dir / "junit.xml";
   {
     std::ofstream out(path, std::ios::binary);
-    JunitReporter().report(run, out);
+    JunitReporter(out).finish(run);
   }
   const std::string command = "xmllint --noout '" + path.string() + "' 2>&1";
   EXPECT_EQ(std::system(command.c_str()), 0) << junit_text(run);

@@ -61,7 +61,7 @@ RunResults two_targets() {
 
 std::string render(const RunResults& run) {
   std::ostringstream out;
-  MarkdownReporter().report(run, out);
+  MarkdownReporter(out).finish(run);
   return out.str();
 }
 
@@ -78,7 +78,7 @@ std::string line_starting(const std::string& text, const std::string& prefix) {
   return "";
 }
 
-TEST(ReportsMarkdown, FileName) { EXPECT_EQ(MarkdownReporter().file_name(), "scorecard.md"); }
+TEST(ReportsMarkdown, FileName) { EXPECT_STREQ(MarkdownReporter::kFileName, "scorecard.md"); }
 
 TEST(ReportsMarkdown, OneColumnPerTargetInRunOrder) {
   const std::string md = render(two_targets());
